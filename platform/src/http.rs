@@ -1,0 +1,99 @@
+//! The HTTP surface: routes, shared state and static files.
+//!
+//! `/v1/...` is the versioned JSON API. `/media/...` serves product images.
+//! When configured, `/ad/` serves the built creative (Trunk's `dist`) and `/`
+//! the demo publisher site, so the demo needs one process only; in
+//! production an ad server or CDN hosts the creative instead.
+
+use std::path::PathBuf;
+
+use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::{Json, Router};
+use kiosk_wire::{PlacementProducts, Product};
+use tower_http::cors::CorsLayer;
+use tower_http::services::ServeDir;
+use tower_http::trace::TraceLayer;
+
+use crate::error::{Error, Result};
+use crate::store::Store;
+
+/// What every handler shares.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub store: Store,
+}
+
+/// Where the static parts of the demo live on disk, if they are served.
+#[derive(Clone, Debug, Default)]
+pub struct StaticDirs {
+    /// Trunk's output for the ad creative, served under `/ad/`.
+    pub creative: Option<PathBuf>,
+    /// The demo publisher site, served under `/`.
+    pub site: Option<PathBuf>,
+}
+
+/// Builds the platform's router.
+pub fn router(state: AppState, dirs: &StaticDirs) -> Router {
+    // Ads run on publishers' origins, so the read API answers any origin.
+    let api = Router::new()
+        .route(
+            "/v1/placements/{placement}/products",
+            get(placement_products),
+        )
+        .route("/v1/products/{id}", get(product))
+        .layer(CorsLayer::permissive());
+
+    let mut app = Router::new()
+        .route("/health", get(health))
+        .route("/media/products/{file}", get(product_image))
+        .merge(api)
+        .with_state(state);
+
+    if let Some(dir) = &dirs.creative {
+        app = app.nest_service("/ad", ServeDir::new(dir));
+    }
+    if let Some(dir) = &dirs.site {
+        app = app.fallback_service(ServeDir::new(dir));
+    }
+    app.layer(TraceLayer::new_for_http())
+}
+
+async fn health() -> Json<serde_json::Value> {
+    Json(serde_json::json!({ "status": "ok" }))
+}
+
+async fn placement_products(
+    State(state): State<AppState>,
+    Path(placement): Path<String>,
+) -> Result<Json<PlacementProducts>> {
+    let products = state.store.placement_products(&placement).await?;
+    Ok(Json(PlacementProducts {
+        placement,
+        products,
+    }))
+}
+
+async fn product(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Product>> {
+    Ok(Json(state.store.product(&id).await?))
+}
+
+async fn product_image(
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+) -> Result<impl IntoResponse> {
+    let id = file
+        .strip_suffix(".svg")
+        .ok_or_else(|| Error::ProductNotFound(file.clone()))?;
+    let product = state.store.product(id).await?;
+    let svg = crate::media::product_tile(&product.id, &product.title);
+    Ok((
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CACHE_CONTROL, "max-age=300"),
+        ],
+        svg,
+    ))
+}

@@ -1,0 +1,136 @@
+//! The demo store: one merchant, its catalog and two placements.
+//!
+//! Seeding is idempotent (every row is an upsert), so `seed` can run on every
+//! demo start and always leaves the same store behind, restoring stock and
+//! prices a previous demo session changed.
+
+use crate::store::{NewProduct, Store};
+
+/// The merchant every demo row belongs to.
+pub const DEMO_MERCHANT: &str = "m_northwind";
+
+/// Placements the demo publisher page fills, with their slot counts.
+pub const DEMO_PLACEMENTS: &[(&str, &str, i64)] = &[
+    ("pl_sidebar", "Article sidebar, 300x250", 3),
+    ("pl_leaderboard", "Leaderboard, 728x90", 4),
+];
+
+/// (id, title, description, price in cents, stock) of the demo catalog.
+const CATALOG: &[(&str, &str, &str, i64, i64)] = &[
+    (
+        "prd_trail-runner",
+        "Trail Runner 2",
+        "Light trail shoe with a grippy sole.",
+        12900,
+        14,
+    ),
+    (
+        "prd_summit-jacket",
+        "Summit Shell Jacket",
+        "Waterproof, breathable, packs small.",
+        21900,
+        6,
+    ),
+    (
+        "prd_merino-tee",
+        "Merino Tee",
+        "Soft merino wool, no smell after days out.",
+        5900,
+        40,
+    ),
+    (
+        "prd_day-pack",
+        "Day Pack 22L",
+        "Everyday pack with a padded laptop sleeve.",
+        8900,
+        3,
+    ),
+    (
+        "prd_camp-mug",
+        "Enamel Camp Mug",
+        "Keeps coffee hot by the fire.",
+        1450,
+        120,
+    ),
+    (
+        "prd_head-torch",
+        "Head Torch 400",
+        "400 lumens, USB-C rechargeable.",
+        3990,
+        25,
+    ),
+    (
+        "prd_trek-poles",
+        "Carbon Trek Poles",
+        "A pair, 210 g each, fold to 36 cm.",
+        11500,
+        0,
+    ),
+    (
+        "prd_wool-socks",
+        "Hiking Socks (2 pairs)",
+        "Cushioned heel and toe.",
+        2400,
+        75,
+    ),
+    (
+        "prd_sun-hat",
+        "Wide Brim Sun Hat",
+        "UPF 50, crushable.",
+        3200,
+        18,
+    ),
+    (
+        "prd_bottle",
+        "Insulated Bottle 750ml",
+        "Cold for 24 h, hot for 12 h.",
+        2990,
+        60,
+    ),
+    (
+        "prd_sleeping-bag",
+        "Down Sleeping Bag",
+        "Comfort to -5 °C, 900 g.",
+        32900,
+        2,
+    ),
+    (
+        "prd_stove",
+        "Pocket Stove",
+        "Boils half a litre in three minutes.",
+        4490,
+        9,
+    ),
+];
+
+/// Writes the demo store into `store`.
+pub async fn demo(store: &Store) -> crate::error::Result<()> {
+    store
+        .upsert_merchant(DEMO_MERCHANT, "Northwind Outfitters")
+        .await?;
+    for (id, name, slots) in DEMO_PLACEMENTS {
+        store
+            .upsert_placement(id, DEMO_MERCHANT, name, *slots)
+            .await?;
+    }
+    for (position, (id, title, description, price_minor, stock)) in CATALOG.iter().enumerate() {
+        store
+            .upsert_product(&NewProduct {
+                id,
+                merchant_id: DEMO_MERCHANT,
+                title,
+                description,
+                price_minor: *price_minor,
+                currency: "EUR",
+                stock: *stock,
+                position: position as i64,
+            })
+            .await?;
+    }
+    tracing::info!(
+        products = CATALOG.len(),
+        merchant = DEMO_MERCHANT,
+        "demo store seeded"
+    );
+    Ok(())
+}

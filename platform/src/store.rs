@@ -1,0 +1,164 @@
+//! Storage: the catalog in one SQLite file.
+//!
+//! The file is opened in WAL mode with `synchronous = FULL`, so a write the
+//! platform acknowledged survives a crash of the process or the machine. The
+//! schema lives in `platform/migrations` and is applied on open; opening an
+//! up-to-date database is a no-op.
+
+use std::path::Path;
+use std::str::FromStr;
+
+use kiosk_wire::{Money, Product};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Row, SqlitePool};
+
+use crate::error::{Error, Result};
+
+/// A handle on the platform's database; cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: SqlitePool,
+}
+
+/// A product row as the seed and the admin write it.
+#[derive(Clone, Debug)]
+pub struct NewProduct<'a> {
+    pub id: &'a str,
+    pub merchant_id: &'a str,
+    pub title: &'a str,
+    pub description: &'a str,
+    pub price_minor: i64,
+    pub currency: &'a str,
+    pub stock: i64,
+    pub position: i64,
+}
+
+impl Store {
+    /// Opens (creating if needed) the SQLite file at `path` and migrates it.
+    pub async fn open(path: &Path) -> anyhow::Result<Store> {
+        let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(std::time::Duration::from_secs(5));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await?;
+        sqlx::migrate!("./migrations").run(&pool).await?;
+        Ok(Store { pool })
+    }
+
+    /// Reads one product by its public id.
+    pub async fn product(&self, id: &str) -> Result<Product> {
+        let row = sqlx::query(
+            "SELECT id, title, description, image_url, price_minor, currency, stock
+             FROM products WHERE id = ?",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(product_from_row)
+            .ok_or_else(|| Error::ProductNotFound(id.to_string()))
+    }
+
+    /// The products placement `placement_id` shows: in stock, in the
+    /// merchant's order, at most the placement's slot count.
+    pub async fn placement_products(&self, placement_id: &str) -> Result<Vec<Product>> {
+        let placement = sqlx::query("SELECT merchant_id, slots FROM placements WHERE id = ?")
+            .bind(placement_id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or_else(|| Error::PlacementNotFound(placement_id.to_string()))?;
+        let merchant_id: String = placement.get("merchant_id");
+        let slots: i64 = placement.get("slots");
+
+        let rows = sqlx::query(
+            "SELECT id, title, description, image_url, price_minor, currency, stock
+             FROM products WHERE merchant_id = ? AND stock > 0
+             ORDER BY position, id LIMIT ?",
+        )
+        .bind(merchant_id)
+        .bind(slots)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(product_from_row).collect())
+    }
+
+    /// Creates the merchant or renames it.
+    pub async fn upsert_merchant(&self, id: &str, name: &str) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO merchants (id, name) VALUES (?, ?)
+             ON CONFLICT (id) DO UPDATE SET name = excluded.name",
+        )
+        .bind(id)
+        .bind(name)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Creates the placement or updates its merchant, name and slots.
+    pub async fn upsert_placement(
+        &self,
+        id: &str,
+        merchant_id: &str,
+        name: &str,
+        slots: i64,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO placements (id, merchant_id, name, slots) VALUES (?, ?, ?, ?)
+             ON CONFLICT (id) DO UPDATE SET merchant_id = excluded.merchant_id,
+                 name = excluded.name, slots = excluded.slots",
+        )
+        .bind(id)
+        .bind(merchant_id)
+        .bind(name)
+        .bind(slots)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Creates the product or overwrites every field of it.
+    pub async fn upsert_product(&self, product: &NewProduct<'_>) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO products
+                 (id, merchant_id, title, description, image_url, price_minor, currency,
+                  stock, position)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT (id) DO UPDATE SET merchant_id = excluded.merchant_id,
+                 title = excluded.title, description = excluded.description,
+                 image_url = excluded.image_url, price_minor = excluded.price_minor,
+                 currency = excluded.currency, stock = excluded.stock,
+                 position = excluded.position",
+        )
+        .bind(product.id)
+        .bind(product.merchant_id)
+        .bind(product.title)
+        .bind(product.description)
+        .bind(format!("/media/products/{}.svg", product.id))
+        .bind(product.price_minor)
+        .bind(product.currency)
+        .bind(product.stock)
+        .bind(product.position)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+}
+
+fn product_from_row(row: sqlx::sqlite::SqliteRow) -> Product {
+    Product {
+        id: row.get("id"),
+        title: row.get("title"),
+        description: row.get("description"),
+        image_url: row.get("image_url"),
+        price: Money {
+            amount_minor: row.get("price_minor"),
+            currency: row.get("currency"),
+        },
+        stock: row.get("stock"),
+    }
+}

@@ -1,0 +1,16 @@
+//! Kiosk's browser side: the ad unit a publisher's page shows inside an ad
+//! server's iframe.
+//!
+//! Layout: [`config`] reads the creative's settings from its URL, [`api`] is
+//! the one typed client of the platform (components never build URLs),
+//! [`format`] turns platform money into text for the shopper's locale, and
+//! [`components`] holds the Leptos views. [`ad::boot`] is the ad's entry
+//! point, called by `src/bin/ad.rs`.
+//!
+//! The browser never computes a price: it shows what the platform sent.
+
+pub mod ad;
+pub mod api;
+pub mod components;
+pub mod config;
+pub mod format;
