@@ -2,15 +2,18 @@
 //! server talks to.
 //!
 //! Layout: [`store`] owns the database, [`http`] maps routes onto it,
-//! [`error`] turns failures into stable error codes, [`seed`] writes the demo
-//! store and [`media`] draws product images. [`serve`] ties them to a
+//! [`error`] turns failures into stable error codes, [`pricing`] computes
+//! every amount, [`token`] makes secrets and their digests, [`seed`] writes
+//! the demo store and [`media`] draws product images. [`serve`] ties them to a
 //! listener; `main.rs` is only the command line around it.
 
 pub mod error;
 pub mod http;
 pub mod media;
+pub mod pricing;
 pub mod seed;
 pub mod store;
+pub mod token;
 
 use tokio::net::TcpListener;
 

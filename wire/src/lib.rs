@@ -52,10 +52,94 @@ pub struct Product {
 }
 
 /// The answer to "which products should placement P show?".
+///
+/// When the ad presents a session token (or asks for a new session), the
+/// same answer carries the session and its cart, so an ad paints after one
+/// round trip. Clients that never send a token never see the field.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PlacementProducts {
     pub placement: String,
     pub products: Vec<Product>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session: Option<Session>,
+}
+
+/// Where a session came from: the ad that started it. Every field is
+/// optional because a session can also start on the publisher's page.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attribution {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub campaign: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub creative: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub placement: Option<String>,
+    /// The ad server's click id, echoed back in reports and order webhooks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub click_id: Option<String>,
+}
+
+/// An anonymous shopper's session: its cart and its attribution.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Session {
+    /// Public id (`ses_...`): events and ad servers name the session by it.
+    /// It grants nothing.
+    pub id: String,
+    /// The secret bearer token (`kst_...`) that lets its holder use the cart.
+    /// The platform stores only a digest of it.
+    pub token: String,
+    #[serde(default)]
+    pub attribution: Attribution,
+    pub cart: Cart,
+}
+
+/// A session's cart with every amount computed by the platform.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cart {
+    pub lines: Vec<CartLine>,
+    /// Units over all lines.
+    pub item_count: i64,
+    /// Sum of the line totals; absent while the cart is empty (an empty cart
+    /// has no currency yet).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subtotal: Option<Money>,
+    /// What shipping this cart can choose at checkout, priced in its
+    /// currency; empty while the cart is empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shipping_options: Vec<ShippingOption>,
+}
+
+/// One product in a cart. A cart has at most one line per product.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CartLine {
+    /// The product as it is now (live price and stock).
+    pub product: Product,
+    pub quantity: i64,
+    pub unit_price: Money,
+    /// `unit_price` times `quantity`, computed by the platform.
+    pub line_total: Money,
+}
+
+/// Body of `POST /v1/cart/lines`. A price sent along is ignored.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AddLine {
+    pub product_id: String,
+    pub quantity: i64,
+}
+
+/// Body of `PATCH /v1/cart/lines/{product_id}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SetQuantity {
+    pub quantity: i64,
+}
+
+/// A way to ship an order, with its price in the cart's currency.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShippingOption {
+    /// Stable id sent back at checkout, e.g. `standard`.
+    pub id: String,
+    pub label: String,
+    pub price: Money,
 }
 
 /// The body of every error response: a stable machine code and a sentence

@@ -1,18 +1,23 @@
 //! The HTTP surface: routes, shared state and static files.
 //!
-//! `/v1/...` is the versioned JSON API. `/media/...` serves product images.
+//! `/v1/...` is the versioned JSON API; each area has a submodule
+//! (`sessions` for sessions, carts and the placement boot read) and
+//! `extract` holds the extractors that turn bad input into stable errors. `/media/...` serves product images.
 //! When configured, `/ad/` serves the built creative (Trunk's `dist`) and `/`
 //! the demo publisher site, so the demo needs one process only; in
 //! production an ad server or CDN hosts the creative instead.
+
+mod extract;
+mod sessions;
 
 use std::path::PathBuf;
 
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::IntoResponse;
-use axum::routing::get;
+use axum::routing::{get, patch, post};
 use axum::{Json, Router};
-use kiosk_wire::{PlacementProducts, Product};
+use kiosk_wire::Product;
 use tower_http::cors::CorsLayer;
 use tower_http::services::ServeDir;
 use tower_http::trace::TraceLayer;
@@ -41,9 +46,16 @@ pub fn router(state: AppState, dirs: &StaticDirs) -> Router {
     let api = Router::new()
         .route(
             "/v1/placements/{placement}/products",
-            get(placement_products),
+            get(sessions::placement_products),
         )
         .route("/v1/products/{id}", get(product))
+        .route("/v1/sessions", post(sessions::create))
+        .route("/v1/sessions/current", get(sessions::current))
+        .route("/v1/cart/lines", post(sessions::add_line))
+        .route(
+            "/v1/cart/lines/{product_id}",
+            patch(sessions::set_quantity).delete(sessions::remove_line),
+        )
         .layer(CorsLayer::permissive());
 
     let mut app = Router::new()
@@ -63,17 +75,6 @@ pub fn router(state: AppState, dirs: &StaticDirs) -> Router {
 
 async fn health() -> Json<serde_json::Value> {
     Json(serde_json::json!({ "status": "ok" }))
-}
-
-async fn placement_products(
-    State(state): State<AppState>,
-    Path(placement): Path<String>,
-) -> Result<Json<PlacementProducts>> {
-    let products = state.store.placement_products(&placement).await?;
-    Ok(Json(PlacementProducts {
-        placement,
-        products,
-    }))
 }
 
 async fn product(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Product>> {

@@ -1,16 +1,29 @@
-//! Storage: the catalog in one SQLite file.
+//! Storage: the whole platform in one SQLite file.
 //!
 //! The file is opened in WAL mode with `synchronous = FULL`, so a write the
 //! platform acknowledged survives a crash of the process or the machine. The
 //! schema lives in `platform/migrations` and is applied on open; opening an
 //! up-to-date database is a no-op.
+//!
+//! This file holds the handle and the catalog; each other area has its own
+//! submodule (`sessions` for sessions and carts). Every write transaction
+//! starts with `BEGIN IMMEDIATE` while holding [`Store::writer`], so writers
+//! queue in order inside the process instead of spinning on SQLite's busy
+//! handler, and a transaction that reads before it writes can never fail to
+//! upgrade its lock.
+
+mod sessions;
+
+pub use sessions::SessionRecord;
 
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use kiosk_wire::{Money, Product};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Row, SqlitePool};
+use sqlx::{Row, Sqlite, SqlitePool, Transaction};
+use tokio::sync::{Mutex, MutexGuard};
 
 use crate::error::{Error, Result};
 
@@ -18,6 +31,23 @@ use crate::error::{Error, Result};
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: SqlitePool,
+    /// SQLite has one writer at a time; this queues this process's writers
+    /// fairly (first come, first served) before they ask SQLite for the lock.
+    writer: Arc<Mutex<()>>,
+}
+
+/// A write transaction and the turn it holds; dropping it rolls back.
+pub(crate) struct WriteTx<'a> {
+    pub(crate) tx: Transaction<'static, Sqlite>,
+    _turn: MutexGuard<'a, ()>,
+}
+
+impl WriteTx<'_> {
+    /// Makes the transaction durable (WAL + `synchronous = FULL`).
+    pub(crate) async fn commit(self) -> Result<()> {
+        self.tx.commit().await?;
+        Ok(())
+    }
 }
 
 /// A product row as the seed and the admin write it.
@@ -47,7 +77,17 @@ impl Store {
             .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
-        Ok(Store { pool })
+        Ok(Store {
+            pool,
+            writer: Arc::new(Mutex::new(())),
+        })
+    }
+
+    /// Starts a write transaction once it is this caller's turn.
+    pub(crate) async fn write(&self) -> Result<WriteTx<'_>> {
+        let turn = self.writer.lock().await;
+        let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        Ok(WriteTx { tx, _turn: turn })
     }
 
     /// Reads one product by its public id.
@@ -149,7 +189,7 @@ impl Store {
     }
 }
 
-fn product_from_row(row: sqlx::sqlite::SqliteRow) -> Product {
+pub(crate) fn product_from_row(row: sqlx::sqlite::SqliteRow) -> Product {
     Product {
         id: row.get("id"),
         title: row.get("title"),

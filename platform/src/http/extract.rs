@@ -1,0 +1,120 @@
+//! Request extractors that fail with the platform's own errors.
+//!
+//! axum's built-in `Json` and `Query` reject bad input with plain-text
+//! bodies; these wrappers turn every rejection into an [`Error`] with a
+//! stable code, so a client's mistake is never a bare 400 or a 500.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Query, Request};
+use axum::http::header::{AUTHORIZATION, COOKIE, SET_COOKIE};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue};
+use axum::Json;
+use serde::de::DeserializeOwned;
+
+use crate::error::{Error, Result};
+
+/// The cookie that carries a session token where the ad's frame allows it.
+pub const SESSION_COOKIE: &str = "kiosk_session";
+
+/// How long the session cookie lives, in seconds (30 days).
+const SESSION_COOKIE_MAX_AGE: u32 = 30 * 24 * 60 * 60;
+
+/// A JSON body (content type `application/json`).
+pub struct ApiJson<T>(pub T);
+
+impl<S, T> FromRequest<S> for ApiJson<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned,
+{
+    type Rejection = Error;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self> {
+        let Json(value) = Json::<T>::from_request(req, state).await?;
+        Ok(ApiJson(value))
+    }
+}
+
+/// A query string.
+pub struct ApiQuery<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for ApiQuery<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned,
+{
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self> {
+        let Query(value) = Query::<T>::from_request_parts(parts, state).await?;
+        Ok(ApiQuery(value))
+    }
+}
+
+/// Parses a JSON body whatever its content type says, for clients that
+/// cannot set one (`navigator.sendBeacon` sends `text/plain`).
+pub fn json_from_bytes<T: DeserializeOwned>(body: &Bytes) -> Result<T> {
+    serde_json::from_slice(body).map_err(|err| match err.classify() {
+        serde_json::error::Category::Data => Error::InvalidBody(err.to_string()),
+        _ => Error::InvalidJson(err.to_string()),
+    })
+}
+
+/// The session token a request presents, if any: `Authorization: Bearer`
+/// first, then the `kiosk_session` cookie.
+#[derive(Clone, Debug)]
+pub struct SessionToken(pub Option<String>);
+
+impl SessionToken {
+    /// The token, or `session_required` when the request has none.
+    pub fn required(&self) -> Result<&str> {
+        self.0.as_deref().ok_or(Error::SessionRequired)
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for SessionToken {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self> {
+        Ok(SessionToken(
+            bearer(&parts.headers).or_else(|| cookie(&parts.headers, SESSION_COOKIE)),
+        ))
+    }
+}
+
+/// The value of an `Authorization: Bearer ...` header.
+pub fn bearer(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, credentials) = value.split_once(' ')?;
+    let credentials = credentials.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !credentials.is_empty())
+        .then(|| credentials.to_string())
+}
+
+/// The value of cookie `name`, from any `Cookie` header.
+fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(key, value)| *key == name && !value.is_empty())
+        .map(|(_, value)| value.to_string())
+}
+
+/// A `Set-Cookie` header storing `token` as the session cookie.
+///
+/// `SameSite=None; Secure` lets the cookie travel to the platform from an ad
+/// frame on any publisher; `Partitioned` (CHIPS) keys it to the top-level
+/// site, so browsers that block third-party cookies still keep it, shared by
+/// every ad on that site. `HttpOnly` keeps page scripts away from it.
+pub fn session_cookie(token: &str) -> (axum::http::HeaderName, HeaderValue) {
+    let cookie = format!(
+        "{SESSION_COOKIE}={token}; Path=/; Max-Age={SESSION_COOKIE_MAX_AGE}; HttpOnly; Secure; SameSite=None; Partitioned"
+    );
+    // Tokens are hex after an ASCII prefix, so the header value is always valid.
+    let value = HeaderValue::from_str(&cookie).expect("session tokens are ASCII");
+    (SET_COOKIE, value)
+}

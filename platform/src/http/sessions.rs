@@ -1,0 +1,204 @@
+//! Sessions and carts over HTTP, and the ad's one-round-trip boot.
+//!
+//! Every cart change answers with the whole session (cart included) so a
+//! client never has to add anything up itself. A session token travels as
+//! `Authorization: Bearer` or in the `kiosk_session` cookie; answers that
+//! carry a session also (re)set that cookie.
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use kiosk_wire::{AddLine, Attribution, PlacementProducts, Session, SetQuantity};
+use serde::Deserialize;
+
+use super::extract::{json_from_bytes, session_cookie, ApiJson, ApiQuery, SessionToken};
+use super::AppState;
+use crate::error::{Error, Result};
+use crate::store::SessionRecord;
+
+/// The longest attribution value kept; ad macros longer than this are junk.
+const MAX_ATTRIBUTION_LEN: usize = 256;
+
+/// `POST /v1/sessions`: a new session, with optional attribution as the body.
+pub async fn create(State(state): State<AppState>, body: Bytes) -> Result<Response> {
+    let attribution: Attribution = if body.iter().all(u8::is_ascii_whitespace) {
+        Attribution::default()
+    } else {
+        json_from_bytes(&body)?
+    };
+    check_attribution(&attribution)?;
+    let session = new_session(&state, &attribution).await?;
+    Ok(with_cookie(StatusCode::CREATED, session))
+}
+
+/// `GET /v1/sessions/current`: the session the token names, with its cart.
+pub async fn current(State(state): State<AppState>, token: SessionToken) -> Result<Response> {
+    let token = token.required()?;
+    let record = state.store.session_by_token(token).await?;
+    let session = load(&state, record, token.to_string()).await?;
+    Ok(with_cookie(StatusCode::OK, session))
+}
+
+/// `POST /v1/cart/lines`: adds units of a product to the cart.
+pub async fn add_line(
+    State(state): State<AppState>,
+    token: SessionToken,
+    ApiJson(line): ApiJson<AddLine>,
+) -> Result<Response> {
+    let (record, token) = resolve(&state, &token).await?;
+    state
+        .store
+        .add_line(&record.id, &line.product_id, line.quantity)
+        .await?;
+    tracing::info!(session = %record.id, product = %line.product_id, quantity = line.quantity, "cart line added");
+    Ok(with_cookie(
+        StatusCode::OK,
+        load(&state, record, token).await?,
+    ))
+}
+
+/// `PATCH /v1/cart/lines/{product_id}`: sets a line's quantity.
+pub async fn set_quantity(
+    State(state): State<AppState>,
+    token: SessionToken,
+    Path(product_id): Path<String>,
+    ApiJson(change): ApiJson<SetQuantity>,
+) -> Result<Response> {
+    let (record, token) = resolve(&state, &token).await?;
+    state
+        .store
+        .set_quantity(&record.id, &product_id, change.quantity)
+        .await?;
+    Ok(with_cookie(
+        StatusCode::OK,
+        load(&state, record, token).await?,
+    ))
+}
+
+/// `DELETE /v1/cart/lines/{product_id}`: removes a line (idempotent).
+pub async fn remove_line(
+    State(state): State<AppState>,
+    token: SessionToken,
+    Path(product_id): Path<String>,
+) -> Result<Response> {
+    let (record, token) = resolve(&state, &token).await?;
+    state.store.remove_line(&record.id, &product_id).await?;
+    Ok(with_cookie(
+        StatusCode::OK,
+        load(&state, record, token).await?,
+    ))
+}
+
+/// Query of the placement read.
+#[derive(Debug, Deserialize)]
+pub struct PlacementQuery {
+    /// `new`: resume the presented session if it is valid, else create one.
+    session: Option<String>,
+}
+
+/// `GET /v1/placements/{placement}/products`: the placement's products and,
+/// when the request presents a session token or asks for `?session=new`,
+/// the session with its cart, so an ad paints after one round trip.
+pub async fn placement_products(
+    State(state): State<AppState>,
+    Path(placement): Path<String>,
+    token: SessionToken,
+    ApiQuery(query): ApiQuery<PlacementQuery>,
+) -> Result<Response> {
+    let create = match query.session.as_deref() {
+        None => false,
+        Some("new") => true,
+        Some(other) => {
+            return Err(Error::InvalidQuery(format!(
+                "session must be \"new\", not {other:?}"
+            )))
+        }
+    };
+    let products = state.store.placement_products(&placement).await?;
+
+    let resumed = match &token.0 {
+        Some(secret) => match state.store.session_by_token(secret).await {
+            Ok(record) => Some(load(&state, record, secret.clone()).await?),
+            Err(Error::SessionNotFound) if create => None,
+            Err(err) => return Err(err),
+        },
+        None => None,
+    };
+    let session = match resumed {
+        Some(session) => Some(session),
+        None if create => {
+            let attribution = Attribution {
+                placement: Some(placement.clone()),
+                ..Attribution::default()
+            };
+            Some(new_session(&state, &attribution).await?)
+        }
+        None => None,
+    };
+
+    let cookie = session.as_ref().map(|s| session_cookie(&s.token));
+    let body = Json(PlacementProducts {
+        placement,
+        products,
+        session,
+    });
+    Ok(match cookie {
+        Some(cookie) => ([cookie], body).into_response(),
+        None => body.into_response(),
+    })
+}
+
+/// The session a request's token names.
+async fn resolve(state: &AppState, token: &SessionToken) -> Result<(SessionRecord, String)> {
+    let secret = token.required()?;
+    let record = state.store.session_by_token(secret).await?;
+    Ok((record, secret.to_string()))
+}
+
+/// Creates a session and returns it with its (empty) cart.
+async fn new_session(state: &AppState, attribution: &Attribution) -> Result<Session> {
+    let (record, secret) = state.store.create_session(attribution).await?;
+    tracing::info!(session = %record.id, placement = ?attribution.placement, "session created");
+    load(state, record, secret).await
+}
+
+/// The wire form of a session: its record, token and current cart.
+pub(crate) async fn load(
+    state: &AppState,
+    record: SessionRecord,
+    token: String,
+) -> Result<Session> {
+    let cart = state.store.cart(&record.id).await?;
+    Ok(Session {
+        id: record.id,
+        token,
+        attribution: record.attribution,
+        cart,
+    })
+}
+
+fn with_cookie(status: StatusCode, session: Session) -> Response {
+    let cookie = session_cookie(&session.token);
+    (status, [cookie], Json(session)).into_response()
+}
+
+fn check_attribution(attribution: &Attribution) -> Result<()> {
+    let fields = [
+        ("campaign", &attribution.campaign),
+        ("creative", &attribution.creative),
+        ("placement", &attribution.placement),
+        ("click_id", &attribution.click_id),
+    ];
+    for (name, value) in fields {
+        if let Some(value) = value {
+            if value.len() > MAX_ATTRIBUTION_LEN || value.chars().any(char::is_control) {
+                return Err(Error::InvalidAttribution(format!(
+                    "{name} must be at most {MAX_ATTRIBUTION_LEN} bytes of printable text"
+                )));
+            }
+        }
+    }
+    Ok(())
+}
