@@ -2,14 +2,17 @@
 //! server talks to.
 //!
 //! Layout: [`store`] owns the database, [`http`] maps routes onto it,
-//! [`error`] turns failures into stable error codes, [`pricing`] computes
+//! [`error`] turns failures into stable error codes, [`checkout`] turns a
+//! cart into an order through a [`payments`] provider, [`pricing`] computes
 //! every amount, [`token`] makes secrets and their digests, [`seed`] writes
 //! the demo store and [`media`] draws product images. [`serve`] ties them to a
 //! listener; `main.rs` is only the command line around it.
 
+pub mod checkout;
 pub mod error;
 pub mod http;
 pub mod media;
+pub mod payments;
 pub mod pricing;
 pub mod seed;
 pub mod store;
@@ -20,8 +23,19 @@ use tokio::net::TcpListener;
 pub use http::{AppState, StaticDirs};
 pub use store::Store;
 
-/// Serves the platform on `listener` until the process is stopped.
+/// Serves the platform on `listener` until the process is stopped, with
+/// the test payment provider.
 pub async fn serve(listener: TcpListener, store: Store, dirs: StaticDirs) -> std::io::Result<()> {
-    let app = http::router(AppState { store }, &dirs);
+    serve_with(listener, AppState::new(store), dirs).await
+}
+
+/// Serves the platform with the given shared state (store and payment
+/// provider) until the process is stopped.
+pub async fn serve_with(
+    listener: TcpListener,
+    state: AppState,
+    dirs: StaticDirs,
+) -> std::io::Result<()> {
+    let app = http::router(state, &dirs);
     axum::serve(listener, app).await
 }

@@ -142,6 +142,196 @@ pub struct ShippingOption {
     pub price: Money,
 }
 
+/// Who is buying: where the confirmation goes and whose name is on it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Contact {
+    pub email: String,
+    pub name: String,
+}
+
+/// Where an order ships to.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Address {
+    pub line1: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line2: Option<String>,
+    pub city: String,
+    pub postal_code: String,
+    /// ISO 3166-1 alpha-2 country code, e.g. `DE`.
+    pub country: String,
+}
+
+/// A card number as the shopper typed it. Its `Debug` shows at most the
+/// last four digits, so logging a request can never leak the number.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct CardNumber(String);
+
+impl CardNumber {
+    pub fn new(number: impl Into<String>) -> CardNumber {
+        CardNumber(number.into())
+    }
+
+    /// The full number, for the payment provider and nothing else.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// The digits of the number, without spaces or dashes.
+    pub fn digits(&self) -> String {
+        self.0.chars().filter(char::is_ascii_digit).collect()
+    }
+
+    /// The last four digits, as receipts show them.
+    pub fn last4(&self) -> String {
+        let digits = self.digits();
+        digits[digits.len().saturating_sub(4)..].to_string()
+    }
+}
+
+impl std::fmt::Debug for CardNumber {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Short inputs are shown as nothing at all: their last four digits
+        // could be most of what was typed.
+        if self.digits().len() >= 12 {
+            write!(f, "CardNumber(**** {})", self.last4())
+        } else {
+            f.write_str("CardNumber(redacted)")
+        }
+    }
+}
+
+/// Card details for one payment. Never stored: the platform keeps the
+/// provider's token and the last four digits only.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CardPayment {
+    pub card_number: CardNumber,
+    /// `MM/YY`.
+    pub expiry: String,
+    pub cvc: String,
+}
+
+impl std::fmt::Debug for CardPayment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CardPayment")
+            .field("card_number", &self.card_number)
+            .field("expiry", &self.expiry)
+            .field("cvc", &"***")
+            .finish()
+    }
+}
+
+/// Body of `POST /v1/checkout`: everything but the cart, which is the
+/// session's. Amounts are never sent; the platform computes them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckoutRequest {
+    pub contact: Contact,
+    pub shipping_address: Address,
+    /// The id of one of the cart's `shipping_options`.
+    pub shipping_option: String,
+    pub payment: CardPayment,
+}
+
+/// Where an order is in its life. `placed`: stock taken and payment
+/// authorised; `paid`: payment captured; then `fulfilled`, or `cancelled`
+/// (authorisation voided, stock back) or `refunded`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderStatus {
+    Placed,
+    Paid,
+    Fulfilled,
+    Cancelled,
+    Refunded,
+}
+
+impl OrderStatus {
+    /// The name used on the wire and in storage.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderStatus::Placed => "placed",
+            OrderStatus::Paid => "paid",
+            OrderStatus::Fulfilled => "fulfilled",
+            OrderStatus::Cancelled => "cancelled",
+            OrderStatus::Refunded => "refunded",
+        }
+    }
+
+    /// The status named `name`, if there is one.
+    pub fn parse(name: &str) -> Option<OrderStatus> {
+        [
+            OrderStatus::Placed,
+            OrderStatus::Paid,
+            OrderStatus::Fulfilled,
+            OrderStatus::Cancelled,
+            OrderStatus::Refunded,
+        ]
+        .into_iter()
+        .find(|status| status.as_str() == name)
+    }
+}
+
+/// One product of an order, priced when the order was placed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderLine {
+    pub product_id: String,
+    pub title: String,
+    pub quantity: i64,
+    pub unit_price: Money,
+    pub line_total: Money,
+}
+
+/// What the shopper sees of their order: the confirmation. It holds no
+/// name or address, and only a masked email, so a session token that leaks
+/// later never reveals a past order's personal data.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderConfirmation {
+    /// The order number shown to the shopper, e.g. `K7-3F9Q-XD2M`.
+    pub number: String,
+    pub status: OrderStatus,
+    pub lines: Vec<OrderLine>,
+    pub subtotal: Money,
+    pub shipping: Money,
+    pub total: Money,
+    pub shipping_option: String,
+    pub card_last4: String,
+    /// The confirmation email's address, masked (`j***@example.com`).
+    pub email_hint: String,
+}
+
+/// An order as the merchant reads it with a secret key.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Order {
+    pub number: String,
+    pub status: OrderStatus,
+    /// The public id of the session that placed it.
+    pub session_id: String,
+    pub lines: Vec<OrderLine>,
+    pub subtotal: Money,
+    pub shipping: Money,
+    pub total: Money,
+    pub shipping_option: String,
+    pub contact: Contact,
+    pub shipping_address: Address,
+    pub card_last4: String,
+    #[serde(default)]
+    pub attribution: Attribution,
+    /// Milliseconds since the Unix epoch.
+    pub created_at: i64,
+}
+
+/// A merchant's list of orders, newest first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderList {
+    pub orders: Vec<Order>,
+}
+
+/// Body of a merchant's order status change.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderTransition {
+    pub status: OrderStatus,
+}
+
 /// The body of every error response: a stable machine code and a sentence
 /// for people. Clients branch on `code`, never on `message`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -172,6 +362,26 @@ mod tests {
         assert!(json.contains(r#""amount_minor":1999"#), "{json}");
         let back: Product = serde_json::from_str(&json).unwrap();
         assert_eq!(back, product);
+    }
+
+    /// A card number's `Debug` never shows more than its last four digits,
+    /// also inside the payment it belongs to.
+    #[test]
+    fn card_debug_is_redacted() {
+        let payment = CardPayment {
+            card_number: CardNumber::new("4242 4242 4242 4242"),
+            expiry: "12/34".into(),
+            cvc: "123".into(),
+        };
+        let shown = format!("{payment:?}");
+        assert!(!shown.contains("4242 4242"), "{shown}");
+        assert!(!shown.contains("424242"), "{shown}");
+        assert!(!shown.contains("123"), "{shown}");
+        assert!(shown.contains("**** 4242"), "{shown}");
+        assert_eq!(
+            format!("{:?}", CardNumber::new("4242")),
+            "CardNumber(redacted)"
+        );
     }
 
     /// Major-unit conversion follows each currency's minor digits.

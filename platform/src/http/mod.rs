@@ -1,16 +1,19 @@
 //! The HTTP surface: routes, shared state and static files.
 //!
 //! `/v1/...` is the versioned JSON API; each area has a submodule
-//! (`sessions` for sessions, carts and the placement boot read) and
+//! (`sessions` for sessions, carts and the placement boot read, `checkout`
+//! for checkout and the shopper's order confirmation) and
 //! `extract` holds the extractors that turn bad input into stable errors. `/media/...` serves product images.
 //! When configured, `/ad/` serves the built creative (Trunk's `dist`) and `/`
 //! the demo publisher site, so the demo needs one process only; in
 //! production an ad server or CDN hosts the creative instead.
 
+mod checkout;
 mod extract;
 mod sessions;
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use axum::extract::{Path, State};
 use axum::http::header;
@@ -23,12 +26,25 @@ use tower_http::services::ServeDir;
 use tower_http::trace::TraceLayer;
 
 use crate::error::{Error, Result};
+use crate::payments::{PaymentProvider, TestProvider};
 use crate::store::Store;
 
 /// What every handler shares.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct AppState {
     pub store: Store,
+    /// Where checkout holds and merchants capture payments.
+    pub payments: Arc<dyn PaymentProvider>,
+}
+
+impl AppState {
+    /// State over `store` with the [`TestProvider`] for payments.
+    pub fn new(store: Store) -> AppState {
+        AppState {
+            store,
+            payments: Arc::new(TestProvider::default()),
+        }
+    }
 }
 
 /// Where the static parts of the demo live on disk, if they are served.
@@ -56,6 +72,8 @@ pub fn router(state: AppState, dirs: &StaticDirs) -> Router {
             "/v1/cart/lines/{product_id}",
             patch(sessions::set_quantity).delete(sessions::remove_line),
         )
+        .route("/v1/checkout", post(checkout::checkout))
+        .route("/v1/orders/{number}", get(checkout::confirmation))
         .layer(CorsLayer::permissive());
 
     let mut app = Router::new()

@@ -6,14 +6,17 @@
 //! up-to-date database is a no-op.
 //!
 //! This file holds the handle and the catalog; each other area has its own
-//! submodule (`sessions` for sessions and carts). Every write transaction
+//! submodule (`sessions` for sessions and carts, `orders` for orders and
+//! checkout's idempotency records). Every write transaction
 //! starts with `BEGIN IMMEDIATE` while holding [`Store::writer`], so writers
 //! queue in order inside the process instead of spinning on SQLite's busy
 //! handler, and a transaction that reads before it writes can never fail to
 //! upgrade its lock.
 
+mod orders;
 mod sessions;
 
+pub use orders::{Claim, NewOrder, Placement};
 pub use sessions::SessionRecord;
 
 use std::path::Path;
@@ -34,6 +37,8 @@ pub struct Store {
     /// SQLite has one writer at a time; this queues this process's writers
     /// fairly (first come, first served) before they ask SQLite for the lock.
     writer: Arc<Mutex<()>>,
+    /// This database's salt for request digests (see `platform_secrets`).
+    digest_salt: Arc<Vec<u8>>,
 }
 
 /// A write transaction and the turn it holds; dropping it rolls back.
@@ -77,9 +82,15 @@ impl Store {
             .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
+        let digest_salt: Vec<u8> = sqlx::query_scalar(
+            "SELECT value FROM platform_secrets WHERE name = 'request_digest_salt'",
+        )
+        .fetch_one(&pool)
+        .await?;
         Ok(Store {
             pool,
             writer: Arc::new(Mutex::new(())),
+            digest_salt: Arc::new(digest_salt),
         })
     }
 

@@ -2,7 +2,10 @@
 //! temp SQLite file seeded with the demo store, and small request helpers.
 #![allow(dead_code)]
 
-use kiosk_platform::{seed, StaticDirs, Store};
+use std::sync::Arc;
+
+use kiosk_platform::payments::TestProvider;
+use kiosk_platform::{seed, AppState, StaticDirs, Store};
 use kiosk_wire::{ApiError, Session};
 use reqwest::{Client, Response, StatusCode};
 use serde_json::{json, Value};
@@ -12,6 +15,8 @@ pub struct Platform {
     pub base: String,
     pub store: Store,
     pub client: Client,
+    /// The platform's payment provider, to count holds and captures.
+    pub payments: Arc<TestProvider>,
     pub dir: tempfile::TempDir,
 }
 
@@ -23,15 +28,21 @@ impl Platform {
         seed::demo(&store).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(kiosk_platform::serve(
+        let payments = Arc::new(TestProvider::default());
+        let state = AppState {
+            store: store.clone(),
+            payments: payments.clone(),
+        };
+        tokio::spawn(kiosk_platform::serve_with(
             listener,
-            store.clone(),
+            state,
             StaticDirs::default(),
         ));
         Platform {
             base,
             store,
             client: Client::new(),
+            payments,
             dir,
         }
     }
@@ -86,6 +97,56 @@ impl Platform {
             })
             .await
             .unwrap();
+    }
+}
+
+/// A checkout body that succeeds with the test provider.
+pub fn checkout_body() -> Value {
+    checkout_body_with_card("4242 4242 4242 4242")
+}
+
+/// A checkout body paying with `card_number`.
+pub fn checkout_body_with_card(card_number: &str) -> Value {
+    json!({
+        "contact": { "email": "jane@example.com", "name": "Jane Doe" },
+        "shipping_address": { "line1": "Hauptstr. 1", "city": "Berlin",
+                              "postal_code": "10115", "country": "DE" },
+        "shipping_option": "standard",
+        "payment": { "card_number": card_number, "expiry": "12/39", "cvc": "123" }
+    })
+}
+
+impl Platform {
+    /// Posts a checkout for `token` with idempotency key `key`.
+    pub async fn checkout(&self, token: &str, key: &str, body: &Value) -> Response {
+        self.client
+            .post(self.url("/v1/checkout"))
+            .bearer_auth(token)
+            .header("idempotency-key", key)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// A session whose cart holds `quantity` of `product_id`.
+    pub async fn session_with(&self, product_id: &str, quantity: i64) -> Session {
+        let session = self.session().await;
+        self.add_ok(&session.token, product_id, quantity).await
+    }
+
+    /// A product's stock as the API shows it.
+    pub async fn stock(&self, product_id: &str) -> i64 {
+        let product: Value = self
+            .client
+            .get(self.url(&format!("/v1/products/{product_id}")))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        product["stock"].as_i64().unwrap()
     }
 }
 
