@@ -3,7 +3,8 @@
 //!
 //! Layout: [`store`] owns the database, [`http`] maps routes onto it,
 //! [`error`] turns failures into stable error codes, [`checkout`] turns a
-//! cart into an order through a [`payments`] provider, [`pricing`] computes
+//! cart into an order through a [`payments`] provider, [`orders`] moves it
+//! through its states, [`pricing`] computes
 //! every amount, [`token`] makes secrets and their digests, [`seed`] writes
 //! the demo store and [`media`] draws product images. [`serve`] ties them to a
 //! listener; `main.rs` is only the command line around it.
@@ -12,6 +13,7 @@ pub mod checkout;
 pub mod error;
 pub mod http;
 pub mod media;
+pub mod orders;
 pub mod payments;
 pub mod pricing;
 pub mod seed;
