@@ -71,7 +71,9 @@ else
     npm install --prefix "$KIOSK_TOOLS" --no-save --no-audit --no-fund "binaryen@$BINARYEN_VERSION"
 fi
 
-# 6. Crate sources, so the offline Trunk build finds everything.
-step "[6/6] cargo fetch"
-cargo fetch --locked
+# 6. Crate sources, so the offline Trunk build finds everything: the
+#    workspace's, and (with build-std) those of the wasm32 standard library.
+step "[6/6] cargo fetch (native, and wasm32 with its std)"
+cargo fetch
+(wasm_env && cargo fetch --target wasm32-unknown-unknown)
 note "setup complete"

@@ -15,7 +15,7 @@ logs="$(mktemp -d)"
 trap 'rm -rf "$logs"' EXIT
 
 step "tests: native (wire, platform over HTTP + SQLite, WebDriver end-to-end)"
-(native_env && KIOSK_CREATIVE_DIR="$KIOSK_ROOT/dist" cargo test --locked 2>&1) | tee "$logs/native.log"
+(native_env && KIOSK_CREATIVE_DIR="$KIOSK_ROOT/dist" cargo test --locked --workspace --exclude kiosk 2>&1) | tee "$logs/native.log"
 
 step "tests: browser crate in headless Chrome (wasm-pack test --headless --chrome)"
 (wasm_env && wasm-pack test --headless --chrome --chromedriver "$CHROMEDRIVER" --mode no-install 2>&1) \
