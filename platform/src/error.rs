@@ -27,6 +27,8 @@ pub enum Error {
     UnsupportedMediaType,
     #[error("the body is too large")]
     BodyTooLarge,
+    #[error("a batch holds at most {0} events")]
+    BatchTooLarge(usize),
     #[error("the query string is invalid: {0}")]
     InvalidQuery(String),
 
@@ -112,6 +114,7 @@ impl Error {
             Error::InvalidBody(_) => (S::UNPROCESSABLE_ENTITY, "invalid_body"),
             Error::UnsupportedMediaType => (S::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
             Error::BodyTooLarge => (S::PAYLOAD_TOO_LARGE, "body_too_large"),
+            Error::BatchTooLarge(_) => (S::PAYLOAD_TOO_LARGE, "batch_too_large"),
             Error::InvalidQuery(_) => (S::BAD_REQUEST, "invalid_query"),
             Error::ProductNotFound(_) => (S::NOT_FOUND, "product_not_found"),
             Error::PlacementNotFound(_) => (S::NOT_FOUND, "placement_not_found"),

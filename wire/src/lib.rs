@@ -332,6 +332,94 @@ pub struct OrderTransition {
     pub status: OrderStatus,
 }
 
+/// What happened in an ad or on the page.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    Impression,
+    ViewableImpression,
+    Click,
+    ProductView,
+    AddToCart,
+    CheckoutStart,
+    Purchase,
+}
+
+impl EventKind {
+    /// The name used on the wire and in storage.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::Impression => "impression",
+            EventKind::ViewableImpression => "viewable_impression",
+            EventKind::Click => "click",
+            EventKind::ProductView => "product_view",
+            EventKind::AddToCart => "add_to_cart",
+            EventKind::CheckoutStart => "checkout_start",
+            EventKind::Purchase => "purchase",
+        }
+    }
+}
+
+/// One event as a client reports it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Event {
+    /// The client's own id for the event; a second event with the same id in
+    /// the same session is a duplicate and is counted once.
+    pub id: String,
+    pub kind: EventKind,
+    /// The session's public id (`ses_...`), never its token.
+    pub session: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub placement: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub creative: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub campaign: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub product: Option<String>,
+    /// When it happened on the client, in milliseconds since the Unix epoch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub occurred_at: Option<i64>,
+}
+
+/// Body of `POST /v1/events` (also accepted as a bare array of events).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventBatch {
+    pub events: Vec<Event>,
+}
+
+/// What became of one event of a batch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventOutcome {
+    Accepted,
+    /// Already received earlier (same session and id); not counted again.
+    Duplicate,
+    Rejected,
+}
+
+/// The answer for one event, by its position in the batch.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventResult {
+    pub index: usize,
+    /// The event's id, when it had a readable one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    pub outcome: EventOutcome,
+    /// For rejected events: a stable code and a sentence saying why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<ApiError>,
+}
+
+/// The answer to a batch: counts and one result per event, in order.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventBatchResult {
+    pub accepted: usize,
+    pub duplicates: usize,
+    pub rejected: usize,
+    pub results: Vec<EventResult>,
+}
+
 /// The body of every error response: a stable machine code and a sentence
 /// for people. Clients branch on `code`, never on `message`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

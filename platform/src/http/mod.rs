@@ -2,13 +2,15 @@
 //!
 //! `/v1/...` is the versioned JSON API; each area has a submodule
 //! (`sessions` for sessions, carts and the placement boot read, `checkout`
-//! for checkout and the shopper's order confirmation) and
+//! for checkout and the shopper's order confirmation, `events` for event
+//! ingest) and
 //! `extract` holds the extractors that turn bad input into stable errors. `/media/...` serves product images.
 //! When configured, `/ad/` serves the built creative (Trunk's `dist`) and `/`
 //! the demo publisher site, so the demo needs one process only; in
 //! production an ad server or CDN hosts the creative instead.
 
 mod checkout;
+mod events;
 mod extract;
 mod sessions;
 
@@ -74,6 +76,7 @@ pub fn router(state: AppState, dirs: &StaticDirs) -> Router {
         )
         .route("/v1/checkout", post(checkout::checkout))
         .route("/v1/orders/{number}", get(checkout::confirmation))
+        .route("/v1/events", post(events::ingest))
         .layer(CorsLayer::permissive());
 
     let mut app = Router::new()

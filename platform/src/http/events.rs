@@ -1,0 +1,221 @@
+//! Batched event ingest: `POST /v1/events`.
+//!
+//! The body is JSON whatever the content type says, because
+//! `navigator.sendBeacon` can only send `text/plain`. Each event is checked
+//! on its own: bad ones are rejected with a code and a reason, good ones in
+//! the same batch are kept. The answer is 200 when every event was accepted
+//! (or was a duplicate) and 207 Multi-Status when any was rejected; only a
+//! body that is not a batch at all fails as a whole.
+
+use std::collections::HashMap;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use kiosk_wire::{ApiError, Event, EventBatchResult, EventKind, EventOutcome, EventResult};
+use serde_json::Value;
+
+use super::extract::json_from_bytes;
+use super::AppState;
+use crate::error::{Error, Result};
+
+/// The most events one batch may carry; a beacon is small by nature.
+pub const MAX_BATCH: usize = 100;
+
+/// The longest id or attribution value accepted in an event.
+const MAX_FIELD_LEN: usize = 256;
+
+/// `POST /v1/events`.
+pub async fn ingest(
+    State(state): State<AppState>,
+    body: Bytes,
+) -> Result<(StatusCode, Json<EventBatchResult>)> {
+    let raw = match json_from_bytes::<Value>(&body)? {
+        Value::Array(events) => events,
+        Value::Object(mut batch) => match batch.remove("events") {
+            Some(Value::Array(events)) => events,
+            _ => return Err(Error::InvalidBody("expected {\"events\": [...]}".into())),
+        },
+        _ => return Err(Error::InvalidBody("expected {\"events\": [...]}".into())),
+    };
+    if raw.len() > MAX_BATCH {
+        return Err(Error::BatchTooLarge(MAX_BATCH));
+    }
+
+    let mut checker = Checker::new(&state);
+    let mut checked: Vec<std::result::Result<Event, (Option<String>, ApiError)>> = Vec::new();
+    for value in raw {
+        let id = value.get("id").and_then(Value::as_str).map(str::to_string);
+        let result = match serde_json::from_value::<Event>(value) {
+            Ok(event) => match checker.check(&event).await? {
+                None => Ok(event),
+                Some(error) => Err((id, error)),
+            },
+            Err(err) => Err((id, rejection("invalid_event", err.to_string()))),
+        };
+        checked.push(result);
+    }
+
+    let good: Vec<&Event> = checked.iter().filter_map(|r| r.as_ref().ok()).collect();
+    let mut fresh = state.store.insert_events(&good).await?.into_iter();
+
+    let mut answer = EventBatchResult {
+        accepted: 0,
+        duplicates: 0,
+        rejected: 0,
+        results: Vec::with_capacity(checked.len()),
+    };
+    for (index, result) in checked.into_iter().enumerate() {
+        let (id, outcome, error) = match result {
+            // `fresh` has one entry per good event, in order.
+            Ok(event) => match fresh.next() {
+                Some(true) => (Some(event.id), EventOutcome::Accepted, None),
+                _ => (Some(event.id), EventOutcome::Duplicate, None),
+            },
+            Err((id, error)) => (id, EventOutcome::Rejected, Some(error)),
+        };
+        match outcome {
+            EventOutcome::Accepted => answer.accepted += 1,
+            EventOutcome::Duplicate => answer.duplicates += 1,
+            EventOutcome::Rejected => answer.rejected += 1,
+        }
+        answer.results.push(EventResult {
+            index,
+            id,
+            outcome,
+            error,
+        });
+    }
+    tracing::info!(
+        accepted = answer.accepted,
+        duplicates = answer.duplicates,
+        rejected = answer.rejected,
+        "events ingested"
+    );
+    let status = if answer.rejected == 0 {
+        StatusCode::OK
+    } else {
+        StatusCode::MULTI_STATUS
+    };
+    Ok((status, Json(answer)))
+}
+
+/// Checks events against the store, remembering look-ups within a batch
+/// (a batch usually names one session and one placement many times).
+struct Checker<'a> {
+    state: &'a AppState,
+    sessions: HashMap<String, bool>,
+    placements: HashMap<String, bool>,
+    products: HashMap<String, bool>,
+}
+
+impl<'a> Checker<'a> {
+    fn new(state: &'a AppState) -> Checker<'a> {
+        Checker {
+            state,
+            sessions: HashMap::new(),
+            placements: HashMap::new(),
+            products: HashMap::new(),
+        }
+    }
+
+    /// Why `event` must be rejected, or `None` if it is good.
+    async fn check(&mut self, event: &Event) -> Result<Option<ApiError>> {
+        let fields = [
+            ("id", Some(&event.id)),
+            ("session", Some(&event.session)),
+            ("placement", event.placement.as_ref()),
+            ("creative", event.creative.as_ref()),
+            ("campaign", event.campaign.as_ref()),
+            ("product", event.product.as_ref()),
+        ];
+        for (name, value) in fields {
+            if let Some(value) = value {
+                if value.is_empty()
+                    || value.len() > MAX_FIELD_LEN
+                    || value.chars().any(char::is_control)
+                {
+                    return Ok(Some(rejection(
+                        "invalid_event",
+                        format!("{name} must be 1 to {MAX_FIELD_LEN} bytes of printable text"),
+                    )));
+                }
+            }
+        }
+
+        let needs_placement = matches!(
+            event.kind,
+            EventKind::Impression | EventKind::ViewableImpression | EventKind::Click
+        );
+        if needs_placement && event.placement.is_none() {
+            return Ok(Some(rejection(
+                "missing_placement",
+                format!("a {} names its placement", event.kind.as_str()),
+            )));
+        }
+        let needs_product = matches!(event.kind, EventKind::ProductView | EventKind::AddToCart);
+        if needs_product && event.product.is_none() {
+            return Ok(Some(rejection(
+                "missing_product",
+                format!("a {} names its product", event.kind.as_str()),
+            )));
+        }
+
+        let store = &self.state.store;
+        if !remembered(&mut self.sessions, &event.session, |id| async move {
+            Ok(store.session_by_id(&id).await?.is_some())
+        })
+        .await?
+        {
+            return Ok(Some(rejection("unknown_session", "no session has this id")));
+        }
+        if let Some(placement) = &event.placement {
+            if !remembered(&mut self.placements, placement, |id| async move {
+                store.placement_exists(&id).await
+            })
+            .await?
+            {
+                return Ok(Some(rejection(
+                    "unknown_placement",
+                    "no placement has this id",
+                )));
+            }
+        }
+        if let Some(product) = &event.product {
+            if !remembered(&mut self.products, product, |id| async move {
+                store.product_exists(&id).await
+            })
+            .await?
+            {
+                return Ok(Some(rejection("unknown_product", "no product has this id")));
+            }
+        }
+        Ok(None)
+    }
+}
+
+/// `look_up(key)`, asked once per key and batch.
+async fn remembered<F, Fut>(
+    cache: &mut HashMap<String, bool>,
+    key: &str,
+    look_up: F,
+) -> Result<bool>
+where
+    F: FnOnce(String) -> Fut,
+    Fut: std::future::Future<Output = Result<bool>>,
+{
+    if let Some(known) = cache.get(key) {
+        return Ok(*known);
+    }
+    let known = look_up(key.to_string()).await?;
+    cache.insert(key.to_string(), known);
+    Ok(known)
+}
+
+fn rejection(code: &str, message: impl Into<String>) -> ApiError {
+    ApiError {
+        code: code.to_string(),
+        message: message.into(),
+    }
+}

@@ -1,0 +1,60 @@
+//! Events as clients reported them: append-only, deduplicated per session
+//! by the client's event id.
+
+use kiosk_wire::Event;
+
+use super::Store;
+use crate::error::Result;
+use crate::token;
+
+impl Store {
+    /// Writes checked events in one transaction; returns, per event, whether
+    /// it was new (false: a duplicate of one already stored).
+    pub async fn insert_events(&self, events: &[&Event]) -> Result<Vec<bool>> {
+        let mut write = self.write().await?;
+        let received_at = token::now_ms();
+        let mut fresh = Vec::with_capacity(events.len());
+        for event in events {
+            let inserted = sqlx::query(
+                "INSERT INTO events
+                     (session_id, client_event_id, kind, placement, creative, campaign,
+                      product_id, occurred_at, received_at)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                 ON CONFLICT (session_id, client_event_id) DO NOTHING",
+            )
+            .bind(&event.session)
+            .bind(&event.id)
+            .bind(event.kind.as_str())
+            .bind(&event.placement)
+            .bind(&event.creative)
+            .bind(&event.campaign)
+            .bind(&event.product)
+            .bind(event.occurred_at)
+            .bind(received_at)
+            .execute(&mut *write.tx)
+            .await?
+            .rows_affected();
+            fresh.push(inserted == 1);
+        }
+        write.commit().await?;
+        Ok(fresh)
+    }
+
+    /// Whether placement `id` exists.
+    pub async fn placement_exists(&self, id: &str) -> Result<bool> {
+        Ok(sqlx::query("SELECT 1 FROM placements WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .is_some())
+    }
+
+    /// Whether product `id` exists.
+    pub async fn product_exists(&self, id: &str) -> Result<bool> {
+        Ok(sqlx::query("SELECT 1 FROM products WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .is_some())
+    }
+}
