@@ -1,10 +1,12 @@
 //! The `kiosk-platform` command: serve the platform, migrate or seed its
-//! database. Flags can also be given as `KIOSK_*` environment variables.
+//! database, create API keys. Flags can also be given as `KIOSK_*`
+//! environment variables.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
+use kiosk_platform::keys::KeyKind;
 use kiosk_platform::{seed, StaticDirs, Store};
 use tracing_subscriber::EnvFilter;
 
@@ -36,6 +38,38 @@ enum Command {
     Migrate,
     /// Write the demo store (idempotent) and exit.
     Seed,
+    /// Manage merchants' API keys.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Create a key and print it. It is shown this once: only its digest
+    /// is stored.
+    Create {
+        /// The merchant the key belongs to.
+        #[arg(long)]
+        merchant: String,
+        /// What the key is for.
+        #[arg(long, value_enum)]
+        kind: KindArg,
+        /// An origin a publishable key may be used from (repeatable).
+        #[arg(long = "origin")]
+        origins: Vec<String>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum KindArg {
+    /// `sk_...`: the merchant's servers (orders, catalog changes).
+    Secret,
+    /// `pk_...`: ad units and cart widgets in browsers.
+    Publishable,
+    /// `ptk_...`: ad networks and ad servers.
+    Partner,
 }
 
 #[tokio::main]
@@ -44,6 +78,7 @@ async fn main() -> anyhow::Result<()> {
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
         )
+        .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
     let store = Store::open(&cli.db).await?;
@@ -51,6 +86,29 @@ async fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Migrate => tracing::info!(db = %cli.db.display(), "database is up to date"),
         Command::Seed => seed::demo(&store).await?,
+        Command::Keys {
+            command:
+                KeysCommand::Create {
+                    merchant,
+                    kind,
+                    origins,
+                },
+        } => {
+            let kind = match kind {
+                KindArg::Secret => KeyKind::Secret,
+                KindArg::Publishable => KeyKind::Publishable,
+                KindArg::Partner => KeyKind::Partner,
+            };
+            if !store.merchant_exists(&merchant).await? {
+                anyhow::bail!("no merchant with id {merchant:?}");
+            }
+            let (key, secret) = store.create_key(&merchant, kind, &origins).await?;
+            tracing::info!(key = %key.id, merchant = %merchant, kind = kind.as_str(), "key created");
+            // The key goes to stdout, alone, so scripts can capture it;
+            // logs go to stderr.
+            use std::io::Write;
+            writeln!(std::io::stdout(), "{secret}")?;
+        }
         Command::Serve {
             addr,
             creative_dir,

@@ -332,11 +332,7 @@ async fn one_key_retried_100_times_makes_one_order_and_one_charge() {
     assert_eq!(numbers.len(), 1, "{numbers:?}");
     assert_eq!(platform.payments.authorizations(), 1);
     assert_eq!(platform.stock("prd_stove").await, stock_before - 1);
-    let orders = platform
-        .store
-        .merchant_orders(kiosk_platform::seed::DEMO_MERCHANT, 100)
-        .await
-        .unwrap();
+    let orders = platform.merchant_orders().await.orders;
     assert_eq!(orders.len(), 1);
 }
 
@@ -376,11 +372,7 @@ async fn fifty_buyers_of_seven_units_make_seven_orders() {
     assert_eq!((placed, sold_out), (7, 43));
     assert_eq!(platform.stock("prd_sun-hat").await, 0);
     assert_eq!(platform.payments.count(TestPaymentState::Authorized), 7);
-    let orders = platform
-        .store
-        .merchant_orders(kiosk_platform::seed::DEMO_MERCHANT, 100)
-        .await
-        .unwrap();
+    let orders = platform.merchant_orders().await.orders;
     assert_eq!(orders.len(), 7);
 }
 

@@ -3,7 +3,7 @@
 //! `/v1/...` is the versioned JSON API; each area has a submodule
 //! (`sessions` for sessions, carts and the placement boot read, `checkout`
 //! for checkout and the shopper's order confirmation, `events` for event
-//! ingest) and
+//! ingest, `merchant` for the secret-key order API) and
 //! `extract` holds the extractors that turn bad input into stable errors. `/media/...` serves product images.
 //! When configured, `/ad/` serves the built creative (Trunk's `dist`) and `/`
 //! the demo publisher site, so the demo needs one process only; in
@@ -11,7 +11,8 @@
 
 mod checkout;
 mod events;
-mod extract;
+pub(crate) mod extract;
+mod merchant;
 mod sessions;
 
 use std::path::PathBuf;
@@ -77,6 +78,12 @@ pub fn router(state: AppState, dirs: &StaticDirs) -> Router {
         .route("/v1/checkout", post(checkout::checkout))
         .route("/v1/orders/{number}", get(checkout::confirmation))
         .route("/v1/events", post(events::ingest))
+        .route("/v1/merchant/orders", get(merchant::list))
+        .route("/v1/merchant/orders/{number}", get(merchant::read))
+        .route(
+            "/v1/merchant/orders/{number}/status",
+            post(merchant::transition),
+        )
         .layer(CorsLayer::permissive());
 
     let mut app = Router::new()

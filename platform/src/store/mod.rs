@@ -7,13 +7,14 @@
 //!
 //! This file holds the handle and the catalog; each other area has its own
 //! submodule (`sessions` for sessions and carts, `orders` for orders and
-//! checkout's idempotency records, `events` for reported events). Every write transaction
+//! checkout's idempotency records, `events` for reported events, `keys` for API keys). Every write transaction
 //! starts with `BEGIN IMMEDIATE` while holding [`Store::writer`], so writers
 //! queue in order inside the process instead of spinning on SQLite's busy
 //! handler, and a transaction that reads before it writes can never fail to
 //! upgrade its lock.
 
 mod events;
+mod keys;
 mod orders;
 mod sessions;
 

@@ -135,6 +135,28 @@ impl Platform {
         self.add_ok(&session.token, product_id, quantity).await
     }
 
+    /// The demo merchant's orders, read over HTTP with a fresh secret key.
+    pub async fn merchant_orders(&self) -> kiosk_wire::OrderList {
+        let (_, key) = self
+            .store
+            .create_key(
+                seed::DEMO_MERCHANT,
+                kiosk_platform::keys::KeyKind::Secret,
+                &[],
+            )
+            .await
+            .unwrap();
+        let response = self
+            .client
+            .get(self.url("/v1/merchant/orders?limit=500"))
+            .bearer_auth(key)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        response.json().await.unwrap()
+    }
+
     /// A product's stock as the API shows it.
     pub async fn stock(&self, product_id: &str) -> i64 {
         let product: Value = self
