@@ -30,6 +30,9 @@ pub struct Answer {
     pub body: String,
     /// True when this answer was recorded by an earlier request.
     pub replayed: bool,
+    /// Products whose stock this request took (empty unless it placed an
+    /// order just now), for live updates.
+    pub products_taken: Vec<String>,
 }
 
 /// Runs (or replays) a checkout of `session`'s cart.
@@ -58,6 +61,7 @@ pub async fn checkout(
                 status: StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
                 body,
                 replayed: true,
+                products_taken: Vec::new(),
             })
         }
         Claim::InProgress => return Err(Error::IdempotencyInProgress),
@@ -65,10 +69,11 @@ pub async fn checkout(
     }
 
     match place(store, payments, session, key, request).await {
-        Ok(body) => Ok(Answer {
+        Ok((body, products_taken)) => Ok(Answer {
             status: StatusCode::CREATED,
             body,
             replayed: false,
+            products_taken,
         }),
         // Another request wrote this key's order; its answer stands.
         Err(Error::IdempotencyInProgress) => Err(Error::IdempotencyInProgress),
@@ -90,20 +95,21 @@ pub async fn checkout(
                 status,
                 body,
                 replayed: false,
+                products_taken: Vec::new(),
             })
         }
     }
 }
 
 /// Prices the cart, holds the money and writes the order; returns the
-/// confirmation's JSON.
+/// confirmation's JSON and the products whose stock it took.
 async fn place(
     store: &Store,
     payments: &Arc<dyn PaymentProvider>,
     session: &SessionRecord,
     key: &str,
     request: &CheckoutRequest,
-) -> Result<String> {
+) -> Result<(String, Vec<String>)> {
     let cart = store.cart(&session.id).await?;
     let subtotal = cart.subtotal.clone().ok_or(Error::CartEmpty)?;
     if let Some(line) = cart.lines.iter().find(|l| l.quantity > l.product.stock) {
@@ -143,8 +149,14 @@ async fn place(
                 lines = confirmation.lines.len(),
                 "order placed"
             );
+            let taken = confirmation
+                .lines
+                .iter()
+                .map(|l| l.product_id.clone())
+                .collect();
             // Plain data with string keys always serialises.
-            return Ok(serde_json::to_string(&confirmation).expect("confirmation serialises"));
+            let body = serde_json::to_string(&confirmation).expect("confirmation serialises");
+            return Ok((body, taken));
         }
         Ok(Placement::Duplicate) => return Err(Error::IdempotencyInProgress),
         Ok(Placement::Refused(refusal)) => refusal,

@@ -4,7 +4,8 @@
 //! Layout: [`store`] owns the database, [`http`] maps routes onto it,
 //! [`error`] turns failures into stable error codes, [`checkout`] turns a
 //! cart into an order through a [`payments`] provider, [`orders`] moves it
-//! through its states, [`keys`] authenticates merchants, [`pricing`] computes
+//! through its states, [`keys`] authenticates merchants, [`live`] fans
+//! changes out to subscribers, [`pricing`] computes
 //! every amount, [`token`] makes secrets and their digests, [`seed`] writes
 //! the demo store and [`media`] draws product images. [`serve`] ties them to a
 //! listener; `main.rs` is only the command line around it.
@@ -13,6 +14,7 @@ pub mod checkout;
 pub mod error;
 pub mod http;
 pub mod keys;
+pub mod live;
 pub mod media;
 pub mod orders;
 pub mod payments;

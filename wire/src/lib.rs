@@ -420,6 +420,28 @@ pub struct EventBatchResult {
     pub results: Vec<EventResult>,
 }
 
+/// Body of a merchant's product change (`PATCH /v1/products/{id}`); fields
+/// left out stay as they are.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductUpdate {
+    /// The new price in the product's currency's minor units.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price_minor: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stock: Option<i64>,
+}
+
+/// One message of the live stream (`GET /v1/live`), sent as a Server-Sent
+/// Event whose `event` name is the `type` below and whose data is this JSON.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum LiveUpdate {
+    /// A product's price or stock changed.
+    Product { product: Product },
+    /// The subscribed session's cart changed.
+    Cart { session: String, cart: Cart },
+}
+
 /// The body of every error response: a stable machine code and a sentence
 /// for people. Clients branch on `code`, never on `message`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

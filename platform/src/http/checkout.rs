@@ -13,9 +13,12 @@ use axum::Json;
 use kiosk_wire::{CheckoutRequest, OrderConfirmation};
 
 use super::extract::{ApiJson, SessionToken};
+use super::live::publish_product;
+use super::sessions::publish_cart;
 use super::AppState;
 use crate::checkout;
 use crate::error::{Error, Result};
+use crate::store::SessionRecord;
 
 /// `POST /v1/checkout`.
 pub async fn checkout(
@@ -30,6 +33,9 @@ pub async fn checkout(
         Some(value) => Some(value.to_str().map_err(|_| Error::IdempotencyKeyInvalid)?),
     };
     let answer = checkout::checkout(&state.store, &state.payments, &session, key, &request).await?;
+    if !answer.products_taken.is_empty() {
+        announce(&state, &session, &answer.products_taken).await;
+    }
     let mut response = (
         answer.status,
         [(CONTENT_TYPE, "application/json")],
@@ -43,6 +49,26 @@ pub async fn checkout(
         );
     }
     Ok(response)
+}
+
+/// Tells live subscribers about the stock an order took and the cart it
+/// emptied. The order is already durable; a failed read here only means a
+/// missed live update, so it is logged, not returned.
+async fn announce(state: &AppState, session: &SessionRecord, products: &[String]) {
+    for id in products {
+        let read = async {
+            let merchant = state.store.product_merchant(id).await?;
+            let product = state.store.product(id).await?;
+            Ok::<_, Error>((merchant, product))
+        };
+        match read.await {
+            Ok((merchant, product)) => publish_product(state, &merchant, product),
+            Err(err) => tracing::warn!(cause = %err, "no live update after an order"),
+        }
+    }
+    if let Some(first) = products.first() {
+        publish_cart(state, session, first).await;
+    }
 }
 
 /// `GET /v1/orders/{number}`: the confirmation of an order this session

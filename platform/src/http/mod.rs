@@ -3,7 +3,8 @@
 //! `/v1/...` is the versioned JSON API; each area has a submodule
 //! (`sessions` for sessions, carts and the placement boot read, `checkout`
 //! for checkout and the shopper's order confirmation, `events` for event
-//! ingest, `merchant` for the secret-key order API) and
+//! ingest, `merchant` for the secret-key order API, `live` for the live
+//! stream and the product changes that feed it) and
 //! `extract` holds the extractors that turn bad input into stable errors. `/media/...` serves product images.
 //! When configured, `/ad/` serves the built creative (Trunk's `dist`) and `/`
 //! the demo publisher site, so the demo needs one process only; in
@@ -12,6 +13,7 @@
 mod checkout;
 mod events;
 pub(crate) mod extract;
+mod live;
 mod merchant;
 mod sessions;
 
@@ -29,6 +31,7 @@ use tower_http::services::ServeDir;
 use tower_http::trace::TraceLayer;
 
 use crate::error::{Error, Result};
+use crate::live::LiveHub;
 use crate::payments::{PaymentProvider, TestProvider};
 use crate::store::Store;
 
@@ -38,6 +41,8 @@ pub struct AppState {
     pub store: Store,
     /// Where checkout holds and merchants capture payments.
     pub payments: Arc<dyn PaymentProvider>,
+    /// Where changes are published for live subscribers.
+    pub live: LiveHub,
 }
 
 impl AppState {
@@ -46,6 +51,7 @@ impl AppState {
         AppState {
             store,
             payments: Arc::new(TestProvider::default()),
+            live: LiveHub::default(),
         }
     }
 }
@@ -67,7 +73,11 @@ pub fn router(state: AppState, dirs: &StaticDirs) -> Router {
             "/v1/placements/{placement}/products",
             get(sessions::placement_products),
         )
-        .route("/v1/products/{id}", get(product))
+        .route(
+            "/v1/products/{id}",
+            get(product).patch(live::update_product),
+        )
+        .route("/v1/live", get(live::stream))
         .route("/v1/sessions", post(sessions::create))
         .route("/v1/sessions/current", get(sessions::current))
         .route("/v1/cart/lines", post(sessions::add_line))

@@ -10,12 +10,13 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use kiosk_wire::{AddLine, Attribution, PlacementProducts, Session, SetQuantity};
+use kiosk_wire::{AddLine, Attribution, LiveUpdate, PlacementProducts, Session, SetQuantity};
 use serde::Deserialize;
 
 use super::extract::{json_from_bytes, session_cookie, ApiJson, ApiQuery, SessionToken};
 use super::AppState;
 use crate::error::{Error, Result};
+use crate::live::Broadcast;
 use crate::store::SessionRecord;
 
 /// The longest attribution value kept; ad macros longer than this are junk.
@@ -53,10 +54,7 @@ pub async fn add_line(
         .add_line(&record.id, &line.product_id, line.quantity)
         .await?;
     tracing::info!(session = %record.id, product = %line.product_id, quantity = line.quantity, "cart line added");
-    Ok(with_cookie(
-        StatusCode::OK,
-        load(&state, record, token).await?,
-    ))
+    changed(&state, record, token, &line.product_id).await
 }
 
 /// `PATCH /v1/cart/lines/{product_id}`: sets a line's quantity.
@@ -71,10 +69,7 @@ pub async fn set_quantity(
         .store
         .set_quantity(&record.id, &product_id, change.quantity)
         .await?;
-    Ok(with_cookie(
-        StatusCode::OK,
-        load(&state, record, token).await?,
-    ))
+    changed(&state, record, token, &product_id).await
 }
 
 /// `DELETE /v1/cart/lines/{product_id}`: removes a line (idempotent).
@@ -85,10 +80,7 @@ pub async fn remove_line(
 ) -> Result<Response> {
     let (record, token) = resolve(&state, &token).await?;
     state.store.remove_line(&record.id, &product_id).await?;
-    Ok(with_cookie(
-        StatusCode::OK,
-        load(&state, record, token).await?,
-    ))
+    changed(&state, record, token, &product_id).await
 }
 
 /// Query of the placement read.
@@ -148,6 +140,48 @@ pub async fn placement_products(
         Some(cookie) => ([cookie], body).into_response(),
         None => body.into_response(),
     })
+}
+
+/// Answers a cart change with the session and tells live subscribers.
+async fn changed(
+    state: &AppState,
+    record: SessionRecord,
+    token: String,
+    product_id: &str,
+) -> Result<Response> {
+    let session = load(state, record, token).await?;
+    if let Ok(merchant_id) = state.store.product_merchant(product_id).await {
+        state.live.publish(Broadcast {
+            merchant_id,
+            session_id: Some(session.id.clone()),
+            update: LiveUpdate::Cart {
+                session: session.id.clone(),
+                cart: session.cart.clone(),
+            },
+        });
+    }
+    Ok(with_cookie(StatusCode::OK, session))
+}
+
+/// Tells live subscribers of `session` its cart now, for the merchant of
+/// `product_id`. A failed read only costs a live update, so it is logged.
+pub(crate) async fn publish_cart(state: &AppState, session: &SessionRecord, product_id: &str) {
+    let read = async {
+        let merchant_id = state.store.product_merchant(product_id).await?;
+        let cart = state.store.cart(&session.id).await?;
+        Ok::<_, Error>((merchant_id, cart))
+    };
+    match read.await {
+        Ok((merchant_id, cart)) => state.live.publish(Broadcast {
+            merchant_id,
+            session_id: Some(session.id.clone()),
+            update: LiveUpdate::Cart {
+                session: session.id.clone(),
+                cart,
+            },
+        }),
+        Err(err) => tracing::warn!(cause = %err, "no live cart update"),
+    }
 }
 
 /// The session a request's token names.

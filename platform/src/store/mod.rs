@@ -25,7 +25,7 @@ use std::path::Path;
 use std::str::FromStr;
 use std::sync::Arc;
 
-use kiosk_wire::{Money, Product};
+use kiosk_wire::{Money, Product, ProductUpdate};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, Sqlite, SqlitePool, Transaction};
 use tokio::sync::{Mutex, MutexGuard};
@@ -137,6 +137,50 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         Ok(rows.into_iter().map(product_from_row).collect())
+    }
+
+    /// The merchant whose products placement `placement_id` shows.
+    pub async fn placement_merchant(&self, placement_id: &str) -> Result<String> {
+        sqlx::query_scalar("SELECT merchant_id FROM placements WHERE id = ?")
+            .bind(placement_id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or_else(|| Error::PlacementNotFound(placement_id.to_string()))
+    }
+
+    /// The merchant product `product_id` belongs to.
+    pub async fn product_merchant(&self, product_id: &str) -> Result<String> {
+        sqlx::query_scalar("SELECT merchant_id FROM products WHERE id = ?")
+            .bind(product_id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or_else(|| Error::ProductNotFound(product_id.to_string()))
+    }
+
+    /// Changes the price and/or stock of merchant `merchant_id`'s product.
+    pub async fn update_product(
+        &self,
+        merchant_id: &str,
+        id: &str,
+        update: &ProductUpdate,
+    ) -> Result<Product> {
+        let mut write = self.write().await?;
+        let row = sqlx::query(
+            "UPDATE products SET price_minor = COALESCE(?, price_minor),
+                                 stock = COALESCE(?, stock)
+             WHERE id = ? AND merchant_id = ?
+             RETURNING id, title, description, image_url, price_minor, currency, stock",
+        )
+        .bind(update.price_minor)
+        .bind(update.stock)
+        .bind(id)
+        .bind(merchant_id)
+        .fetch_optional(&mut *write.tx)
+        .await?
+        .ok_or_else(|| Error::ProductNotFound(id.to_string()))?;
+        let product = product_from_row(row);
+        write.commit().await?;
+        Ok(product)
     }
 
     /// Creates the merchant or renames it.

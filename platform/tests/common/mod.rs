@@ -32,6 +32,7 @@ impl Platform {
         let state = AppState {
             store: store.clone(),
             payments: payments.clone(),
+            live: Default::default(),
         };
         tokio::spawn(kiosk_platform::serve_with(
             listener,
@@ -133,6 +134,20 @@ impl Platform {
     pub async fn session_with(&self, product_id: &str, quantity: i64) -> Session {
         let session = self.session().await;
         self.add_ok(&session.token, product_id, quantity).await
+    }
+
+    /// A fresh secret key of the demo merchant.
+    pub async fn secret_key(&self) -> String {
+        let (_, key) = self
+            .store
+            .create_key(
+                seed::DEMO_MERCHANT,
+                kiosk_platform::keys::KeyKind::Secret,
+                &[],
+            )
+            .await
+            .unwrap();
+        key
     }
 
     /// The demo merchant's orders, read over HTTP with a fresh secret key.

@@ -1,0 +1,292 @@
+//! The live stream over HTTP: price and stock changes reach subscribers of
+//! the merchant's placements, cart changes reach their own session only.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{assert_error, checkout_body, Platform};
+use kiosk_platform::keys::KeyKind;
+use kiosk_platform::seed::DEMO_MERCHANT;
+use kiosk_platform::store::NewProduct;
+use kiosk_wire::{LiveUpdate, Product};
+use reqwest::StatusCode;
+use serde_json::json;
+
+/// A guard against a hung stream, not a timing assertion: every awaited
+/// event is already published when the test waits for it.
+const HANG_GUARD: Duration = Duration::from_secs(20);
+
+/// An open `GET /v1/live` stream, read event by event.
+struct Subscription {
+    response: reqwest::Response,
+    buffer: String,
+}
+
+impl Subscription {
+    /// Subscribes and waits for the `ready` event, after which every
+    /// published change is delivered.
+    async fn open(platform: &Platform, placement: &str, token: Option<&str>) -> Subscription {
+        let mut request = platform
+            .client
+            .get(platform.url(&format!("/v1/live?placement={placement}")));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        assert!(response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/event-stream"));
+        let mut subscription = Subscription {
+            response,
+            buffer: String::new(),
+        };
+        let (event, _) = subscription.next().await;
+        assert_eq!(event, "ready");
+        subscription
+    }
+
+    /// The next event's name and data (keep-alive comments skipped).
+    async fn next(&mut self) -> (String, String) {
+        tokio::time::timeout(HANG_GUARD, async {
+            loop {
+                if let Some(end) = self.buffer.find("\n\n") {
+                    let frame: String = self.buffer.drain(..end + 2).collect();
+                    let mut event = String::new();
+                    let mut data = String::new();
+                    for line in frame.lines() {
+                        if let Some(name) = line.strip_prefix("event:") {
+                            event = name.trim().to_string();
+                        } else if let Some(value) = line.strip_prefix("data:") {
+                            data.push_str(value.trim_start());
+                        }
+                    }
+                    if !event.is_empty() {
+                        return (event, data);
+                    }
+                    continue;
+                }
+                let chunk = self.response.chunk().await.unwrap().expect("stream ended");
+                self.buffer.push_str(&String::from_utf8_lossy(&chunk));
+            }
+        })
+        .await
+        .expect("no live event arrived")
+    }
+
+    /// The next event, parsed.
+    async fn update(&mut self) -> LiveUpdate {
+        let (event, data) = self.next().await;
+        let update: LiveUpdate = serde_json::from_str(&data).unwrap();
+        let expected = match &update {
+            LiveUpdate::Product { .. } => "product",
+            LiveUpdate::Cart { .. } => "cart",
+        };
+        assert_eq!(event, expected);
+        update
+    }
+}
+
+async fn patch_product(
+    platform: &Platform,
+    key: &str,
+    id: &str,
+    body: serde_json::Value,
+) -> reqwest::Response {
+    platform
+        .client
+        .patch(platform.url(&format!("/v1/products/{id}")))
+        .bearer_auth(key)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// A merchant's price change answers with the product and reaches a
+/// subscriber of the merchant's placement.
+#[tokio::test]
+async fn price_change_reaches_placement_subscribers() {
+    let platform = Platform::start().await;
+    let key = platform.secret_key().await;
+    let mut live = Subscription::open(&platform, "pl_sidebar", None).await;
+
+    let response = patch_product(
+        &platform,
+        &key,
+        "prd_merino-tee",
+        json!({ "price_minor": 4900 }),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let product: Product = response.json().await.unwrap();
+    assert_eq!((product.price.amount_minor, product.stock), (4900, 40));
+
+    match live.update().await {
+        LiveUpdate::Product { product } => {
+            assert_eq!(product.id, "prd_merino-tee");
+            assert_eq!(product.price.amount_minor, 4900);
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+    assert_eq!(platform.stock("prd_merino-tee").await, 40);
+}
+
+/// A checkout's stock change reaches placement subscribers, and the
+/// shopper's own subscription hears its cart empty.
+#[tokio::test]
+async fn checkout_pushes_stock_and_cart() {
+    let platform = Platform::start().await;
+    let session = platform.session_with("prd_day-pack", 1).await;
+    let mut live = Subscription::open(&platform, "pl_sidebar", Some(&session.token)).await;
+
+    let response = platform
+        .checkout(&session.token, "k", &checkout_body())
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+
+    match live.update().await {
+        LiveUpdate::Product { product } => {
+            assert_eq!((product.id.as_str(), product.stock), ("prd_day-pack", 2))
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+    match live.update().await {
+        LiveUpdate::Cart { session: id, cart } => {
+            assert_eq!(id, session.id);
+            assert!(cart.lines.is_empty());
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+}
+
+/// Cart changes reach only their own session's subscription: another
+/// shopper's change, published first, is never delivered before this
+/// shopper's own.
+#[tokio::test]
+async fn cart_changes_reach_only_their_session() {
+    let platform = Platform::start().await;
+    let mine = platform.session().await;
+    let theirs = platform.session().await;
+    let mut live = Subscription::open(&platform, "pl_sidebar", Some(&mine.token)).await;
+
+    platform.add_ok(&theirs.token, "prd_bottle", 1).await;
+    platform.add_ok(&mine.token, "prd_camp-mug", 2).await;
+
+    match live.update().await {
+        LiveUpdate::Cart { session, cart } => {
+            assert_eq!(session, mine.id);
+            assert_eq!(cart.lines[0].product.id, "prd_camp-mug");
+            assert_eq!(cart.subtotal.unwrap().amount_minor, 2900);
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+}
+
+/// Another merchant's product change is not delivered: the first event a
+/// subscriber gets is its own merchant's later change.
+#[tokio::test]
+async fn other_merchants_changes_are_filtered() {
+    let platform = Platform::start().await;
+    platform
+        .store
+        .upsert_merchant("m_other", "Other")
+        .await
+        .unwrap();
+    platform
+        .store
+        .upsert_product(&NewProduct {
+            id: "prd_other",
+            merchant_id: "m_other",
+            title: "Other",
+            description: "",
+            price_minor: 100,
+            currency: "EUR",
+            stock: 5,
+            position: 0,
+        })
+        .await
+        .unwrap();
+    let (_, other_key) = platform
+        .store
+        .create_key("m_other", KeyKind::Secret, &[])
+        .await
+        .unwrap();
+    let key = platform.secret_key().await;
+    let mut live = Subscription::open(&platform, "pl_sidebar", None).await;
+
+    patch_product(&platform, &other_key, "prd_other", json!({ "stock": 1 })).await;
+    patch_product(&platform, &key, "prd_bottle", json!({ "stock": 1 })).await;
+
+    match live.update().await {
+        LiveUpdate::Product { product } => assert_eq!(product.id, "prd_bottle"),
+        other => panic!("unexpected {other:?}"),
+    }
+}
+
+/// Product changes need the merchant's secret key (401/403), stay within
+/// its catalog (404) and reject out-of-range values (422).
+#[tokio::test]
+async fn product_change_errors() {
+    let platform = Platform::start().await;
+    let key = platform.secret_key().await;
+    let (_, publishable) = platform
+        .store
+        .create_key(DEMO_MERCHANT, KeyKind::Publishable, &[])
+        .await
+        .unwrap();
+    let body = json!({ "price_minor": 1 });
+
+    let none = platform
+        .client
+        .patch(platform.url("/v1/products/prd_bottle"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_error(none, StatusCode::UNAUTHORIZED, "unauthorized").await;
+    let wrong_kind = patch_product(&platform, &publishable, "prd_bottle", body.clone()).await;
+    assert_error(wrong_kind, StatusCode::FORBIDDEN, "forbidden").await;
+    let unknown = patch_product(&platform, &key, "prd_nope", body.clone()).await;
+    assert_error(unknown, StatusCode::NOT_FOUND, "product_not_found").await;
+    for bad in [
+        json!({ "price_minor": -1 }),
+        json!({ "stock": -5 }),
+        json!({ "stock": "lots" }),
+    ] {
+        let response = patch_product(&platform, &key, "prd_bottle", bad).await;
+        assert_error(response, StatusCode::UNPROCESSABLE_ENTITY, "invalid_body").await;
+    }
+    assert_eq!(platform.stock("prd_bottle").await, 60);
+}
+
+/// The stream needs a known placement (400 without one, 404 for an unknown
+/// one) and, if a token is presented, a known session (404).
+#[tokio::test]
+async fn live_stream_errors() {
+    let platform = Platform::start().await;
+    let missing = platform
+        .client
+        .get(platform.url("/v1/live"))
+        .send()
+        .await
+        .unwrap();
+    assert_error(missing, StatusCode::BAD_REQUEST, "invalid_query").await;
+    let unknown = platform
+        .client
+        .get(platform.url("/v1/live?placement=pl_nope"))
+        .send()
+        .await
+        .unwrap();
+    assert_error(unknown, StatusCode::NOT_FOUND, "placement_not_found").await;
+    let stale = platform
+        .client
+        .get(platform.url("/v1/live?placement=pl_sidebar"))
+        .bearer_auth("kst_stale")
+        .send()
+        .await
+        .unwrap();
+    assert_error(stale, StatusCode::NOT_FOUND, "session_not_found").await;
+}
