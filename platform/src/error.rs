@@ -10,7 +10,7 @@
 //! fine, the store's current state refuses it, and the same request may
 //! succeed after a restock); declined payments are 402.
 
-use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -31,6 +31,8 @@ pub enum Error {
     BatchTooLarge(usize),
     #[error("the query string is invalid: {0}")]
     InvalidQuery(String),
+    #[error("the path is invalid: {0}")]
+    InvalidPath(String),
 
     #[error("no product with id {0:?}")]
     ProductNotFound(String),
@@ -116,6 +118,7 @@ impl Error {
             Error::BodyTooLarge => (S::PAYLOAD_TOO_LARGE, "body_too_large"),
             Error::BatchTooLarge(_) => (S::PAYLOAD_TOO_LARGE, "batch_too_large"),
             Error::InvalidQuery(_) => (S::BAD_REQUEST, "invalid_query"),
+            Error::InvalidPath(_) => (S::BAD_REQUEST, "invalid_path"),
             Error::ProductNotFound(_) => (S::NOT_FOUND, "product_not_found"),
             Error::PlacementNotFound(_) => (S::NOT_FOUND, "placement_not_found"),
             Error::SessionRequired => (S::UNAUTHORIZED, "session_required"),
@@ -189,6 +192,12 @@ impl From<JsonRejection> for Error {
 impl From<QueryRejection> for Error {
     fn from(rejection: QueryRejection) -> Error {
         Error::InvalidQuery(rejection.body_text())
+    }
+}
+
+impl From<PathRejection> for Error {
+    fn from(rejection: PathRejection) -> Error {
+        Error::InvalidPath(rejection.body_text())
     }
 }
 

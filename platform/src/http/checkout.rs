@@ -5,14 +5,14 @@
 //! status and body unchanged. `GET /v1/orders/{number}` shows a session only
 //! the orders it placed; any other number is a plain 404.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::header::CONTENT_TYPE;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use kiosk_wire::{CheckoutRequest, OrderConfirmation};
 
-use super::extract::{ApiJson, SessionToken};
+use super::extract::{ApiJson, ApiPath, SessionToken};
 use super::live::publish_product;
 use super::sessions::publish_cart;
 use super::AppState;
@@ -76,7 +76,7 @@ async fn announce(state: &AppState, session: &SessionRecord, products: &[String]
 pub async fn confirmation(
     State(state): State<AppState>,
     token: SessionToken,
-    Path(number): Path<String>,
+    ApiPath(number): ApiPath<String>,
 ) -> Result<Json<OrderConfirmation>> {
     let session = state.store.session_by_token(token.required()?).await?;
     Ok(Json(state.store.confirmation(&number, &session.id).await?))

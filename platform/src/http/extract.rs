@@ -1,11 +1,11 @@
 //! Request extractors that fail with the platform's own errors.
 //!
-//! axum's built-in `Json` and `Query` reject bad input with plain-text
+//! axum's built-in `Json`, `Query` and `Path` reject bad input with plain-text
 //! bodies; these wrappers turn every rejection into an [`Error`] with a
 //! stable code, so a client's mistake is never a bare 400 or a 500.
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, FromRequestParts, Query, Request};
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::header::{AUTHORIZATION, COOKIE, SET_COOKIE};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue};
@@ -49,6 +49,22 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self> {
         let Query(value) = Query::<T>::from_request_parts(parts, state).await?;
         Ok(ApiQuery(value))
+    }
+}
+
+/// Path parameters.
+pub struct ApiPath<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for ApiPath<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned + Send,
+{
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self> {
+        let Path(value) = Path::<T>::from_request_parts(parts, state).await?;
+        Ok(ApiPath(value))
     }
 }
 

@@ -8,7 +8,7 @@
 
 use std::convert::Infallible;
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::Json;
 use futures_util::stream::{self, Stream};
@@ -16,7 +16,7 @@ use kiosk_wire::{LiveUpdate, Product, ProductUpdate};
 use serde::Deserialize;
 use tokio::sync::broadcast::error::RecvError;
 
-use super::extract::{ApiJson, ApiQuery, SessionToken};
+use super::extract::{ApiJson, ApiPath, ApiQuery, SessionToken};
 use super::AppState;
 use crate::error::{Error, Result};
 use crate::keys::SecretKey;
@@ -78,7 +78,7 @@ pub async fn stream(
 pub async fn update_product(
     State(state): State<AppState>,
     key: SecretKey,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(update): ApiJson<ProductUpdate>,
 ) -> Result<Json<Product>> {
     if update

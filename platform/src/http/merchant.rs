@@ -2,12 +2,12 @@
 //! through their states. Every read is scoped to the key's merchant; an
 //! order of another merchant is a plain 404.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::Json;
 use kiosk_wire::{Order, OrderList, OrderTransition};
 use serde::Deserialize;
 
-use super::extract::{ApiJson, ApiQuery};
+use super::extract::{ApiJson, ApiPath, ApiQuery};
 use super::AppState;
 use crate::error::{Error, Result};
 use crate::keys::SecretKey;
@@ -45,7 +45,7 @@ pub async fn list(
 pub async fn read(
     State(state): State<AppState>,
     key: SecretKey,
-    Path(number): Path<String>,
+    ApiPath(number): ApiPath<String>,
 ) -> Result<Json<Order>> {
     Ok(Json(
         state
@@ -60,7 +60,7 @@ pub async fn read(
 pub async fn transition(
     State(state): State<AppState>,
     key: SecretKey,
-    Path(number): Path<String>,
+    ApiPath(number): ApiPath<String>,
     ApiJson(change): ApiJson<OrderTransition>,
 ) -> Result<Json<Order>> {
     let order = orders::transition(

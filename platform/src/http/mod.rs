@@ -20,7 +20,7 @@ mod sessions;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::{get, patch, post};
@@ -30,6 +30,7 @@ use tower_http::cors::CorsLayer;
 use tower_http::services::ServeDir;
 use tower_http::trace::TraceLayer;
 
+use self::extract::ApiPath;
 use crate::error::{Error, Result};
 use crate::live::LiveHub;
 use crate::payments::{PaymentProvider, TestProvider};
@@ -115,13 +116,16 @@ async fn health() -> Json<serde_json::Value> {
     Json(serde_json::json!({ "status": "ok" }))
 }
 
-async fn product(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Product>> {
+async fn product(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<Product>> {
     Ok(Json(state.store.product(&id).await?))
 }
 
 async fn product_image(
     State(state): State<AppState>,
-    Path(file): Path<String>,
+    ApiPath(file): ApiPath<String>,
 ) -> Result<impl IntoResponse> {
     let id = file
         .strip_suffix(".svg")

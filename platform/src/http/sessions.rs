@@ -6,14 +6,14 @@
 //! carry a session also (re)set that cookie.
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use kiosk_wire::{AddLine, Attribution, LiveUpdate, PlacementProducts, Session, SetQuantity};
 use serde::Deserialize;
 
-use super::extract::{json_from_bytes, session_cookie, ApiJson, ApiQuery, SessionToken};
+use super::extract::{json_from_bytes, session_cookie, ApiJson, ApiPath, ApiQuery, SessionToken};
 use super::AppState;
 use crate::error::{Error, Result};
 use crate::live::Broadcast;
@@ -61,7 +61,7 @@ pub async fn add_line(
 pub async fn set_quantity(
     State(state): State<AppState>,
     token: SessionToken,
-    Path(product_id): Path<String>,
+    ApiPath(product_id): ApiPath<String>,
     ApiJson(change): ApiJson<SetQuantity>,
 ) -> Result<Response> {
     let (record, token) = resolve(&state, &token).await?;
@@ -76,7 +76,7 @@ pub async fn set_quantity(
 pub async fn remove_line(
     State(state): State<AppState>,
     token: SessionToken,
-    Path(product_id): Path<String>,
+    ApiPath(product_id): ApiPath<String>,
 ) -> Result<Response> {
     let (record, token) = resolve(&state, &token).await?;
     state.store.remove_line(&record.id, &product_id).await?;
@@ -95,7 +95,7 @@ pub struct PlacementQuery {
 /// the session with its cart, so an ad paints after one round trip.
 pub async fn placement_products(
     State(state): State<AppState>,
-    Path(placement): Path<String>,
+    ApiPath(placement): ApiPath<String>,
     token: SessionToken,
     ApiQuery(query): ApiQuery<PlacementQuery>,
 ) -> Result<Response> {
