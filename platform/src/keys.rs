@@ -60,6 +60,33 @@ pub struct ApiKey {
     pub allowed_origins: Vec<String>,
 }
 
+impl ApiKey {
+    /// The merchant the key belongs to.
+    pub fn merchant_id(&self) -> &str {
+        &self.merchant_id
+    }
+
+    /// `forbidden` unless the key is of one of `kinds`.
+    pub fn require(&self, kinds: &[KeyKind]) -> Result<()> {
+        if kinds.contains(&self.kind) {
+            Ok(())
+        } else {
+            tracing::warn!(key = %self.id, kind = self.kind.as_str(), "key used outside its scope");
+            Err(Error::Forbidden)
+        }
+    }
+}
+
+/// The valid API key a request presents as `Authorization: Bearer`.
+async fn authenticate(parts: &Parts, state: &AppState) -> Result<ApiKey> {
+    let presented = bearer(&parts.headers).ok_or(Error::Unauthorized)?;
+    state
+        .store
+        .key_by_secret(&presented)
+        .await?
+        .ok_or(Error::Unauthorized)
+}
+
 /// A request authenticated with a merchant's secret key.
 #[derive(Clone, Debug)]
 pub struct SecretKey(pub ApiKey);
@@ -75,16 +102,23 @@ impl FromRequestParts<AppState> for SecretKey {
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
-        let presented = bearer(&parts.headers).ok_or(Error::Unauthorized)?;
-        let key = state
-            .store
-            .key_by_secret(&presented)
-            .await?
-            .ok_or(Error::Unauthorized)?;
-        if key.kind != KeyKind::Secret {
-            tracing::warn!(key = %key.id, kind = key.kind.as_str(), "key used outside its scope");
-            return Err(Error::Forbidden);
-        }
+        let key = authenticate(parts, state).await?;
+        key.require(&[KeyKind::Secret])?;
         Ok(SecretKey(key))
+    }
+}
+
+/// A request authenticated with a partner key or the merchant's own secret
+/// key: the server-to-server reads an ad server may make.
+#[derive(Clone, Debug)]
+pub struct PartnerKey(pub ApiKey);
+
+impl FromRequestParts<AppState> for PartnerKey {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
+        let key = authenticate(parts, state).await?;
+        key.require(&[KeyKind::Partner, KeyKind::Secret])?;
+        Ok(PartnerKey(key))
     }
 }

@@ -31,6 +31,7 @@ async fn junk_never_gets_a_server_error() {
             "/v1/placements/pl_sidebar/products?session=%00",
         ),
         (Method::GET, "/v1/live?placement=%00"),
+        (Method::GET, "/v1/partner/sessions/%FF"),
     ];
     let bodies: [&[u8]; 8] = [
         b"",

@@ -442,6 +442,20 @@ pub enum LiveUpdate {
     Cart { session: String, cart: Cart },
 }
 
+/// What an ad server may know about a session to pick a creative (for
+/// example an abandoned-cart reminder): its cart and the products it viewed.
+/// It holds no personal data and nothing about past orders.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionSummary {
+    /// The session's public id.
+    pub id: String,
+    #[serde(default)]
+    pub attribution: Attribution,
+    pub cart: Cart,
+    /// Ids of the merchant's products the session viewed, latest first.
+    pub viewed_products: Vec<String>,
+}
+
 /// The body of every error response: a stable machine code and a sentence
 /// for people. Clients branch on `code`, never on `message`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

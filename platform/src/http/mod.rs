@@ -4,7 +4,8 @@
 //! (`sessions` for sessions, carts and the placement boot read, `checkout`
 //! for checkout and the shopper's order confirmation, `events` for event
 //! ingest, `merchant` for the secret-key order API, `live` for the live
-//! stream and the product changes that feed it) and
+//! stream and the product changes that feed it, `partner` for ad servers'
+//! session summaries) and
 //! `extract` holds the extractors that turn bad input into stable errors. `/media/...` serves product images.
 //! When configured, `/ad/` serves the built creative (Trunk's `dist`) and `/`
 //! the demo publisher site, so the demo needs one process only; in
@@ -15,6 +16,7 @@ mod events;
 pub(crate) mod extract;
 mod live;
 mod merchant;
+mod partner;
 mod sessions;
 
 use std::path::PathBuf;
@@ -79,6 +81,7 @@ pub fn router(state: AppState, dirs: &StaticDirs) -> Router {
             get(product).patch(live::update_product),
         )
         .route("/v1/live", get(live::stream))
+        .route("/v1/partner/sessions/{id}", get(partner::session_summary))
         .route("/v1/sessions", post(sessions::create))
         .route("/v1/sessions/current", get(sessions::current))
         .route("/v1/cart/lines", post(sessions::add_line))

@@ -40,6 +40,26 @@ impl Store {
         Ok(fresh)
     }
 
+    /// The ids of merchant `merchant_id`'s products that session
+    /// `session_id` viewed, latest first, at most `limit`.
+    pub async fn viewed_products(
+        &self,
+        session_id: &str,
+        merchant_id: &str,
+        limit: i64,
+    ) -> Result<Vec<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT e.product_id FROM events e JOIN products p ON p.id = e.product_id
+             WHERE e.session_id = ? AND e.kind = 'product_view' AND p.merchant_id = ?
+             GROUP BY e.product_id ORDER BY MAX(e.id) DESC LIMIT ?",
+        )
+        .bind(session_id)
+        .bind(merchant_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     /// Whether placement `id` exists.
     pub async fn placement_exists(&self, id: &str) -> Result<bool> {
         Ok(sqlx::query("SELECT 1 FROM placements WHERE id = ?")
