@@ -12,7 +12,7 @@
 use std::sync::Arc;
 
 use axum::http::StatusCode;
-use kiosk_wire::CheckoutRequest;
+use kiosk_wire::{CheckoutRequest, OrderConfirmation};
 
 use crate::error::{Error, Result};
 use crate::payments::{self, PaymentProvider};
@@ -30,9 +30,9 @@ pub struct Answer {
     pub body: String,
     /// True when this answer was recorded by an earlier request.
     pub replayed: bool,
-    /// Products whose stock this request took (empty unless it placed an
-    /// order just now), for live updates.
-    pub products_taken: Vec<String>,
+    /// The order this request placed just now (not on replays), for live
+    /// updates.
+    pub placed: Option<OrderConfirmation>,
 }
 
 /// Runs (or replays) a checkout of `session`'s cart.
@@ -61,7 +61,7 @@ pub async fn checkout(
                 status: StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
                 body,
                 replayed: true,
-                products_taken: Vec::new(),
+                placed: None,
             })
         }
         Claim::InProgress => return Err(Error::IdempotencyInProgress),
@@ -69,11 +69,11 @@ pub async fn checkout(
     }
 
     match place(store, payments, session, key, request).await {
-        Ok((body, products_taken)) => Ok(Answer {
+        Ok((body, placed)) => Ok(Answer {
             status: StatusCode::CREATED,
             body,
             replayed: false,
-            products_taken,
+            placed: Some(placed),
         }),
         // Another request wrote this key's order; its answer stands.
         Err(Error::IdempotencyInProgress) => Err(Error::IdempotencyInProgress),
@@ -95,21 +95,21 @@ pub async fn checkout(
                 status,
                 body,
                 replayed: false,
-                products_taken: Vec::new(),
+                placed: None,
             })
         }
     }
 }
 
 /// Prices the cart, holds the money and writes the order; returns the
-/// confirmation's JSON and the products whose stock it took.
+/// confirmation's JSON and the confirmation itself.
 async fn place(
     store: &Store,
     payments: &Arc<dyn PaymentProvider>,
     session: &SessionRecord,
     key: &str,
     request: &CheckoutRequest,
-) -> Result<(String, Vec<String>)> {
+) -> Result<(String, OrderConfirmation)> {
     let cart = store.cart(&session.id).await?;
     let subtotal = cart.subtotal.clone().ok_or(Error::CartEmpty)?;
     if let Some(line) = cart.lines.iter().find(|l| l.quantity > l.product.stock) {
@@ -149,14 +149,9 @@ async fn place(
                 lines = confirmation.lines.len(),
                 "order placed"
             );
-            let taken = confirmation
-                .lines
-                .iter()
-                .map(|l| l.product_id.clone())
-                .collect();
             // Plain data with string keys always serialises.
             let body = serde_json::to_string(&confirmation).expect("confirmation serialises");
-            return Ok((body, taken));
+            return Ok((body, confirmation));
         }
         Ok(Placement::Duplicate) => return Err(Error::IdempotencyInProgress),
         Ok(Placement::Refused(refusal)) => refusal,

@@ -1,15 +1,16 @@
 //! Live updates: one in-process broadcast channel every change is published
 //! on, and the filters that decide which subscriber sees what.
 //!
-//! Publishers (product changes, cart changes, checkout) send a
-//! [`Broadcast`] that says whose it is; each `GET /v1/live` subscriber keeps
-//! only the product changes of its placement's merchant and the cart
-//! changes of its own session. The channel is bounded: a subscriber that
+//! Publishers (product changes, cart changes, checkout, event ingest, order
+//! changes) send a [`Broadcast`] that says whose it is. Each `GET /v1/live`
+//! subscriber keeps only the product changes of its placement's merchant
+//! and the cart changes of its own session; each merchant feed subscriber
+//! keeps its merchant's events, orders and product changes. The channel is bounded: a subscriber that
 //! falls behind by more than [`CAPACITY`] messages is told it lagged and
 //! should read the state again. Updates reach subscribers of this process
 //! only; crossing instances (PostgreSQL LISTEN/NOTIFY) is not implemented.
 
-use kiosk_wire::LiveUpdate;
+use kiosk_wire::{FeedItem, LiveUpdate};
 use tokio::sync::broadcast;
 
 /// Messages kept for slow subscribers before they lag.
@@ -22,7 +23,15 @@ pub struct Broadcast {
     pub merchant_id: String,
     /// For cart changes: the session (public id) whose cart it is.
     pub session_id: Option<String>,
-    pub update: LiveUpdate,
+    pub message: Message,
+}
+
+/// What a broadcast carries: an update for ads and carts, or an item of the
+/// merchant's feed.
+#[derive(Clone, Debug)]
+pub enum Message {
+    Live(LiveUpdate),
+    Feed(FeedItem),
 }
 
 /// The publishing side, shared by every handler.
@@ -52,7 +61,7 @@ impl LiveHub {
     }
 }
 
-/// What one subscriber wants to see.
+/// What one live (ad or cart widget) subscriber wants to see.
 #[derive(Clone, Debug)]
 pub struct Filter {
     pub merchant_id: String,
@@ -60,16 +69,32 @@ pub struct Filter {
 }
 
 impl Filter {
-    /// Whether this subscriber should get `broadcast`.
-    pub fn wants(&self, broadcast: &Broadcast) -> bool {
+    /// The update in `broadcast`, if this subscriber should get it.
+    pub fn pick<'a>(&self, broadcast: &'a Broadcast) -> Option<&'a LiveUpdate> {
         if broadcast.merchant_id != self.merchant_id {
-            return false;
+            return None;
         }
-        match &broadcast.update {
-            LiveUpdate::Product { .. } => true,
-            LiveUpdate::Cart { .. } => {
-                self.session_id.is_some() && broadcast.session_id == self.session_id
-            }
+        match &broadcast.message {
+            Message::Live(update @ LiveUpdate::Product { .. }) => Some(update),
+            Message::Live(update @ LiveUpdate::Cart { .. }) => (self.session_id.is_some()
+                && broadcast.session_id == self.session_id)
+                .then_some(update),
+            Message::Feed(_) => None,
         }
+    }
+}
+
+/// The feed item in `broadcast`, if merchant `merchant_id` should get it:
+/// its feed items and its product changes, never a session's cart.
+pub fn feed_item(merchant_id: &str, broadcast: &Broadcast) -> Option<FeedItem> {
+    if broadcast.merchant_id != merchant_id {
+        return None;
+    }
+    match &broadcast.message {
+        Message::Feed(item) => Some(item.clone()),
+        Message::Live(LiveUpdate::Product { product }) => Some(FeedItem::Product {
+            product: product.clone(),
+        }),
+        Message::Live(LiveUpdate::Cart { .. }) => None,
     }
 }

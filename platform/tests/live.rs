@@ -1,5 +1,6 @@
-//! The live stream over HTTP: price and stock changes reach subscribers of
-//! the merchant's placements, cart changes reach their own session only.
+//! The live streams over HTTP: price and stock changes reach subscribers of
+//! the merchant's placements, cart changes reach their own session only,
+//! and the merchant's feed carries events and orders.
 
 mod common;
 
@@ -9,7 +10,7 @@ use common::{assert_error, checkout_body, Platform};
 use kiosk_platform::keys::KeyKind;
 use kiosk_platform::seed::DEMO_MERCHANT;
 use kiosk_platform::store::NewProduct;
-use kiosk_wire::{LiveUpdate, Product};
+use kiosk_wire::{FeedItem, LiveUpdate, OrderConfirmation, OrderStatus, Product};
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -27,9 +28,12 @@ impl Subscription {
     /// Subscribes and waits for the `ready` event, after which every
     /// published change is delivered.
     async fn open(platform: &Platform, placement: &str, token: Option<&str>) -> Subscription {
-        let mut request = platform
-            .client
-            .get(platform.url(&format!("/v1/live?placement={placement}")));
+        Subscription::open_path(platform, &format!("/v1/live?placement={placement}"), token).await
+    }
+
+    /// Subscribes to any stream at `path`, presenting `token` as bearer.
+    async fn open_path(platform: &Platform, path: &str, token: Option<&str>) -> Subscription {
+        let mut request = platform.client.get(platform.url(path));
         if let Some(token) = token {
             request = request.bearer_auth(token);
         }
@@ -289,4 +293,116 @@ async fn live_stream_errors() {
         .await
         .unwrap();
     assert_error(stale, StatusCode::NOT_FOUND, "session_not_found").await;
+}
+
+impl Subscription {
+    /// The next feed item, parsed.
+    async fn feed_item(&mut self) -> FeedItem {
+        let (event, data) = self.next().await;
+        let item: FeedItem = serde_json::from_str(&data).unwrap();
+        let expected = match &item {
+            FeedItem::Event { .. } => "event",
+            FeedItem::Order { .. } => "order",
+            FeedItem::Product { .. } => "product",
+        };
+        assert_eq!(event, expected);
+        item
+    }
+}
+
+/// The merchant's feed carries accepted events (not duplicates), the
+/// stock an order took, the order itself and its later status changes.
+#[tokio::test]
+async fn merchant_feed_carries_events_and_orders() {
+    let platform = Platform::start().await;
+    let key = platform.secret_key().await;
+    let session = platform.session_with("prd_stove", 1).await;
+    let mut feed = Subscription::open_path(&platform, "/v1/merchant/feed", Some(&key)).await;
+
+    let click = json!([{ "id": "c1", "kind": "click", "session": session.id,
+                         "placement": "pl_sidebar", "campaign": "spring" }]);
+    for _ in 0..2 {
+        platform
+            .client
+            .post(platform.url("/v1/events"))
+            .header("content-type", "text/plain")
+            .body(click.to_string())
+            .send()
+            .await
+            .unwrap();
+    }
+    match feed.feed_item().await {
+        FeedItem::Event { event } => assert_eq!(
+            (event.id.as_str(), event.campaign.as_deref()),
+            ("c1", Some("spring"))
+        ),
+        other => panic!("unexpected {other:?}"),
+    }
+
+    let order: OrderConfirmation = platform
+        .checkout(&session.token, "k", &checkout_body())
+        .await
+        .json()
+        .await
+        .unwrap();
+    match feed.feed_item().await {
+        FeedItem::Product { product } => {
+            assert_eq!((product.id.as_str(), product.stock), ("prd_stove", 8))
+        }
+        other => panic!("a duplicate event or something else came first: {other:?}"),
+    }
+    match feed.feed_item().await {
+        FeedItem::Order {
+            number,
+            status,
+            total,
+            ..
+        } => {
+            assert_eq!(number, order.number);
+            assert_eq!(status, OrderStatus::Placed);
+            assert_eq!(total, order.total);
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+
+    let paid = platform
+        .client
+        .post(platform.url(&format!("/v1/merchant/orders/{}/status", order.number)))
+        .bearer_auth(&key)
+        .json(&json!({ "status": "paid" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(paid.status(), StatusCode::OK);
+    match feed.feed_item().await {
+        FeedItem::Order { status, .. } => assert_eq!(status, OrderStatus::Paid),
+        other => panic!("unexpected {other:?}"),
+    }
+}
+
+/// The feed needs the merchant's secret key: none is 401, a publishable
+/// key 403.
+#[tokio::test]
+async fn merchant_feed_needs_a_secret_key() {
+    let platform = Platform::start().await;
+    let none = platform
+        .client
+        .get(platform.url("/v1/merchant/feed"))
+        .send()
+        .await
+        .unwrap();
+    assert_error(none, StatusCode::UNAUTHORIZED, "unauthorized").await;
+    let (_, publishable) = platform
+        .store
+        .create_key(DEMO_MERCHANT, KeyKind::Publishable, &[])
+        .await
+        .unwrap();
+    let wrong = platform
+        .client
+        .get(platform.url("/v1/merchant/feed"))
+        .bearer_auth(publishable)
+        .send()
+        .await
+        .unwrap();
+    assert_error(wrong, StatusCode::FORBIDDEN, "forbidden").await;
 }

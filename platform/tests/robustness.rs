@@ -32,6 +32,7 @@ async fn junk_never_gets_a_server_error() {
         ),
         (Method::GET, "/v1/live?placement=%00"),
         (Method::GET, "/v1/partner/sessions/%FF"),
+        (Method::POST, "/v1/merchant/feed"),
     ];
     let bodies: [&[u8]; 8] = [
         b"",

@@ -456,6 +456,26 @@ pub struct SessionSummary {
     pub viewed_products: Vec<String>,
 }
 
+/// One item of the merchant's feed (`GET /v1/merchant/feed`), sent as a
+/// Server-Sent Event named after `type`: everything that happens in the
+/// merchant's ads and shop, as it happens. It carries no personal data.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum FeedItem {
+    /// An event a client reported (accepted, not a duplicate).
+    Event { event: Event },
+    /// An order was placed or changed status.
+    Order {
+        number: String,
+        status: OrderStatus,
+        total: Money,
+        #[serde(default)]
+        attribution: Attribution,
+    },
+    /// A product's price or stock changed.
+    Product { product: Product },
+}
+
 /// The body of every error response: a stable machine code and a sentence
 /// for people. Clients branch on `code`, never on `message`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

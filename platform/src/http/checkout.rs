@@ -13,7 +13,7 @@ use axum::Json;
 use kiosk_wire::{CheckoutRequest, OrderConfirmation};
 
 use super::extract::{ApiJson, ApiPath, SessionToken};
-use super::live::publish_product;
+use super::live::{publish_order, publish_product};
 use super::sessions::publish_cart;
 use super::AppState;
 use crate::checkout;
@@ -33,8 +33,8 @@ pub async fn checkout(
         Some(value) => Some(value.to_str().map_err(|_| Error::IdempotencyKeyInvalid)?),
     };
     let answer = checkout::checkout(&state.store, &state.payments, &session, key, &request).await?;
-    if !answer.products_taken.is_empty() {
-        announce(&state, &session, &answer.products_taken).await;
+    if let Some(placed) = &answer.placed {
+        announce(&state, &session, placed).await;
     }
     let mut response = (
         answer.status,
@@ -52,13 +52,14 @@ pub async fn checkout(
 }
 
 /// Tells live subscribers about the stock an order took and the cart it
-/// emptied. The order is already durable; a failed read here only means a
-/// missed live update, so it is logged, not returned.
-async fn announce(state: &AppState, session: &SessionRecord, products: &[String]) {
-    for id in products {
+/// emptied, and the merchant's feed about the order. The order is already
+/// durable; a failed read here only means a missed live update, so it is
+/// logged, not returned.
+async fn announce(state: &AppState, session: &SessionRecord, placed: &OrderConfirmation) {
+    for line in &placed.lines {
         let read = async {
-            let merchant = state.store.product_merchant(id).await?;
-            let product = state.store.product(id).await?;
+            let merchant = state.store.product_merchant(&line.product_id).await?;
+            let product = state.store.product(&line.product_id).await?;
             Ok::<_, Error>((merchant, product))
         };
         match read.await {
@@ -66,8 +67,18 @@ async fn announce(state: &AppState, session: &SessionRecord, products: &[String]
             Err(err) => tracing::warn!(cause = %err, "no live update after an order"),
         }
     }
-    if let Some(first) = products.first() {
-        publish_cart(state, session, first).await;
+    if let Some(first) = placed.lines.first() {
+        publish_cart(state, session, &first.product_id).await;
+        if let Ok(merchant) = state.store.product_merchant(&first.product_id).await {
+            publish_order(
+                state,
+                &merchant,
+                &placed.number,
+                placed.status,
+                &placed.total,
+                &session.attribution,
+            );
+        }
     }
 }
 

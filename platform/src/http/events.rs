@@ -5,7 +5,8 @@
 //! on its own: bad ones are rejected with a code and a reason, good ones in
 //! the same batch are kept. The answer is 200 when every event was accepted
 //! (or was a duplicate) and 207 Multi-Status when any was rejected; only a
-//! body that is not a batch at all fails as a whole.
+//! body that is not a batch at all fails as a whole. Accepted events go to
+//! their merchant's live feed.
 
 use std::collections::HashMap;
 
@@ -13,12 +14,15 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use kiosk_wire::{ApiError, Event, EventBatchResult, EventKind, EventOutcome, EventResult};
+use kiosk_wire::{
+    ApiError, Event, EventBatchResult, EventKind, EventOutcome, EventResult, FeedItem,
+};
 use serde_json::Value;
 
 use super::extract::json_from_bytes;
 use super::AppState;
 use crate::error::{Error, Result};
+use crate::live::{Broadcast, Message};
 
 /// The most events one batch may carry; a beacon is small by nature.
 pub const MAX_BATCH: usize = 100;
@@ -44,20 +48,25 @@ pub async fn ingest(
     }
 
     let mut checker = Checker::new(&state);
-    let mut checked: Vec<std::result::Result<Event, (Option<String>, ApiError)>> = Vec::new();
+    // Each good event with the merchant it belongs to, or why it is bad.
+    type Checked = std::result::Result<(Event, Option<String>), (Option<String>, ApiError)>;
+    let mut checked: Vec<Checked> = Vec::new();
     for value in raw {
         let id = value.get("id").and_then(Value::as_str).map(str::to_string);
         let result = match serde_json::from_value::<Event>(value) {
             Ok(event) => match checker.check(&event).await? {
-                None => Ok(event),
-                Some(error) => Err((id, error)),
+                Ok(merchant) => Ok((event, merchant)),
+                Err(error) => Err((id, error)),
             },
             Err(err) => Err((id, rejection("invalid_event", err.to_string()))),
         };
         checked.push(result);
     }
 
-    let good: Vec<&Event> = checked.iter().filter_map(|r| r.as_ref().ok()).collect();
+    let good: Vec<&Event> = checked
+        .iter()
+        .filter_map(|r| r.as_ref().ok().map(|(event, _)| event))
+        .collect();
     let mut fresh = state.store.insert_events(&good).await?.into_iter();
 
     let mut answer = EventBatchResult {
@@ -69,8 +78,18 @@ pub async fn ingest(
     for (index, result) in checked.into_iter().enumerate() {
         let (id, outcome, error) = match result {
             // `fresh` has one entry per good event, in order.
-            Ok(event) => match fresh.next() {
-                Some(true) => (Some(event.id), EventOutcome::Accepted, None),
+            Ok((event, merchant)) => match fresh.next() {
+                Some(true) => {
+                    let id = Some(event.id.clone());
+                    if let Some(merchant_id) = merchant {
+                        state.live.publish(Broadcast {
+                            merchant_id,
+                            session_id: None,
+                            message: Message::Feed(FeedItem::Event { event }),
+                        });
+                    }
+                    (id, EventOutcome::Accepted, None)
+                }
                 _ => (Some(event.id), EventOutcome::Duplicate, None),
             },
             Err((id, error)) => (id, EventOutcome::Rejected, Some(error)),
@@ -105,9 +124,12 @@ pub async fn ingest(
 /// (a batch usually names one session and one placement many times).
 struct Checker<'a> {
     state: &'a AppState,
-    sessions: HashMap<String, bool>,
-    placements: HashMap<String, bool>,
-    products: HashMap<String, bool>,
+    /// Session id → its cart's merchant, if the session exists.
+    sessions: HashMap<String, Option<Option<String>>>,
+    /// Placement id → its merchant, if the placement exists.
+    placements: HashMap<String, Option<String>>,
+    /// Product id → its merchant, if the product exists.
+    products: HashMap<String, Option<String>>,
 }
 
 impl<'a> Checker<'a> {
@@ -120,8 +142,12 @@ impl<'a> Checker<'a> {
         }
     }
 
-    /// Why `event` must be rejected, or `None` if it is good.
-    async fn check(&mut self, event: &Event) -> Result<Option<ApiError>> {
+    /// Why `event` must be rejected, or else the merchant it belongs to
+    /// (from its placement, its product or its session's cart), if any.
+    async fn check(
+        &mut self,
+        event: &Event,
+    ) -> Result<std::result::Result<Option<String>, ApiError>> {
         let fields = [
             ("id", Some(&event.id)),
             ("session", Some(&event.session)),
@@ -136,7 +162,7 @@ impl<'a> Checker<'a> {
                     || value.len() > MAX_FIELD_LEN
                     || value.chars().any(char::is_control)
                 {
-                    return Ok(Some(rejection(
+                    return Ok(Err(rejection(
                         "invalid_event",
                         format!("{name} must be 1 to {MAX_FIELD_LEN} bytes of printable text"),
                     )));
@@ -149,67 +175,76 @@ impl<'a> Checker<'a> {
             EventKind::Impression | EventKind::ViewableImpression | EventKind::Click
         );
         if needs_placement && event.placement.is_none() {
-            return Ok(Some(rejection(
+            return Ok(Err(rejection(
                 "missing_placement",
                 format!("a {} names its placement", event.kind.as_str()),
             )));
         }
         let needs_product = matches!(event.kind, EventKind::ProductView | EventKind::AddToCart);
         if needs_product && event.product.is_none() {
-            return Ok(Some(rejection(
+            return Ok(Err(rejection(
                 "missing_product",
                 format!("a {} names its product", event.kind.as_str()),
             )));
         }
 
         let store = &self.state.store;
-        if !remembered(&mut self.sessions, &event.session, |id| async move {
-            Ok(store.session_by_id(&id).await?.is_some())
-        })
-        .await?
-        {
-            return Ok(Some(rejection("unknown_session", "no session has this id")));
-        }
-        if let Some(placement) = &event.placement {
-            if !remembered(&mut self.placements, placement, |id| async move {
-                store.placement_exists(&id).await
+        let Some(session_merchant) =
+            remembered(&mut self.sessions, &event.session, |id| async move {
+                Ok(store.session_by_id(&id).await?.map(|s| s.merchant_id))
             })
             .await?
-            {
-                return Ok(Some(rejection(
+        else {
+            return Ok(Err(rejection("unknown_session", "no session has this id")));
+        };
+        let mut merchant = None;
+        if let Some(placement) = &event.placement {
+            let found = remembered(&mut self.placements, placement, |id| async move {
+                match store.placement_merchant(&id).await {
+                    Ok(merchant) => Ok(Some(merchant)),
+                    Err(Error::PlacementNotFound(_)) => Ok(None),
+                    Err(err) => Err(err),
+                }
+            })
+            .await?;
+            let Some(found) = found else {
+                return Ok(Err(rejection(
                     "unknown_placement",
                     "no placement has this id",
                 )));
-            }
+            };
+            merchant = Some(found);
         }
         if let Some(product) = &event.product {
-            if !remembered(&mut self.products, product, |id| async move {
-                store.product_exists(&id).await
+            let found = remembered(&mut self.products, product, |id| async move {
+                match store.product_merchant(&id).await {
+                    Ok(merchant) => Ok(Some(merchant)),
+                    Err(Error::ProductNotFound(_)) => Ok(None),
+                    Err(err) => Err(err),
+                }
             })
-            .await?
-            {
-                return Ok(Some(rejection("unknown_product", "no product has this id")));
-            }
+            .await?;
+            let Some(found) = found else {
+                return Ok(Err(rejection("unknown_product", "no product has this id")));
+            };
+            merchant = merchant.or(Some(found));
         }
-        Ok(None)
+        Ok(Ok(merchant.or(session_merchant)))
     }
 }
 
 /// `look_up(key)`, asked once per key and batch.
-async fn remembered<F, Fut>(
-    cache: &mut HashMap<String, bool>,
-    key: &str,
-    look_up: F,
-) -> Result<bool>
+async fn remembered<V, F, Fut>(cache: &mut HashMap<String, V>, key: &str, look_up: F) -> Result<V>
 where
+    V: Clone,
     F: FnOnce(String) -> Fut,
-    Fut: std::future::Future<Output = Result<bool>>,
+    Fut: std::future::Future<Output = Result<V>>,
 {
     if let Some(known) = cache.get(key) {
-        return Ok(*known);
+        return Ok(known.clone());
     }
     let known = look_up(key.to_string()).await?;
-    cache.insert(key.to_string(), known);
+    cache.insert(key.to_string(), known.clone());
     Ok(known)
 }
 

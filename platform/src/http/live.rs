@@ -1,5 +1,6 @@
-//! The live stream (`GET /v1/live?placement=...`) and the merchant's
-//! product change that feeds it (`PATCH /v1/products/{id}`).
+//! The live stream (`GET /v1/live?placement=...`), the merchant's feed
+//! (`GET /v1/merchant/feed`) and the merchant's product change
+//! (`PATCH /v1/products/{id}`).
 //!
 //! A subscriber first gets a `ready` event (its subscription is live from
 //! then on), then `product` events for its placement's merchant and, if it
@@ -12,7 +13,7 @@ use axum::extract::State;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::Json;
 use futures_util::stream::{self, Stream};
-use kiosk_wire::{LiveUpdate, Product, ProductUpdate};
+use kiosk_wire::{Attribution, FeedItem, LiveUpdate, Money, OrderStatus, Product, ProductUpdate};
 use serde::Deserialize;
 use tokio::sync::broadcast::error::RecvError;
 
@@ -20,7 +21,7 @@ use super::extract::{ApiJson, ApiPath, ApiQuery, SessionToken};
 use super::AppState;
 use crate::error::{Error, Result};
 use crate::keys::SecretKey;
-use crate::live::{Broadcast, Filter};
+use crate::live::{feed_item, Broadcast, Filter, Message};
 
 /// The highest price accepted, in minor units: far above any real product,
 /// far below where cart totals could overflow.
@@ -57,11 +58,12 @@ pub async fn stream(
     let updates = stream::unfold((receiver, filter), |(mut receiver, filter)| async move {
         loop {
             match receiver.recv().await {
-                Ok(broadcast) if filter.wants(&broadcast) => {
-                    let event = sse_event(&broadcast.update);
-                    return Some((Ok(event), (receiver, filter)));
+                Ok(broadcast) => {
+                    if let Some(update) = filter.pick(&broadcast) {
+                        let event = sse_event(update);
+                        return Some((Ok(event), (receiver, filter)));
+                    }
                 }
-                Ok(_) => continue,
                 Err(RecvError::Lagged(missed)) => {
                     let event = Event::default().event("lagged").data(missed.to_string());
                     return Some((Ok(event), (receiver, filter)));
@@ -71,6 +73,66 @@ pub async fn stream(
         }
     });
     Ok(Sse::new(futures_util::StreamExt::chain(ready, updates)).keep_alive(KeepAlive::default()))
+}
+
+/// `GET /v1/merchant/feed`: the merchant's feed of events, orders and
+/// product changes, after a `ready` event.
+pub async fn feed(
+    State(state): State<AppState>,
+    key: SecretKey,
+) -> Sse<impl Stream<Item = std::result::Result<Event, Infallible>>> {
+    let merchant_id = key.merchant_id().to_string();
+    let receiver = state.live.subscribe();
+    let ready = stream::once(async { Ok(Event::default().event("ready").data("{}")) });
+    let items = stream::unfold(
+        (receiver, merchant_id),
+        |(mut receiver, merchant_id)| async move {
+            loop {
+                match receiver.recv().await {
+                    Ok(broadcast) => {
+                        if let Some(item) = feed_item(&merchant_id, &broadcast) {
+                            let name = match &item {
+                                FeedItem::Event { .. } => "event",
+                                FeedItem::Order { .. } => "order",
+                                FeedItem::Product { .. } => "product",
+                            };
+                            // Plain data with string keys always serialises.
+                            let data = serde_json::to_string(&item).expect("feed items serialise");
+                            let event = Event::default().event(name).data(data);
+                            return Some((Ok(event), (receiver, merchant_id)));
+                        }
+                    }
+                    Err(RecvError::Lagged(missed)) => {
+                        let event = Event::default().event("lagged").data(missed.to_string());
+                        return Some((Ok(event), (receiver, merchant_id)));
+                    }
+                    Err(RecvError::Closed) => return None,
+                }
+            }
+        },
+    );
+    Sse::new(futures_util::StreamExt::chain(ready, items)).keep_alive(KeepAlive::default())
+}
+
+/// Tells the merchant's feed about an order, as placed or as changed.
+pub(crate) fn publish_order(
+    state: &AppState,
+    merchant_id: &str,
+    number: &str,
+    status: OrderStatus,
+    total: &Money,
+    attribution: &Attribution,
+) {
+    state.live.publish(Broadcast {
+        merchant_id: merchant_id.to_string(),
+        session_id: None,
+        message: Message::Feed(FeedItem::Order {
+            number: number.to_string(),
+            status,
+            total: total.clone(),
+            attribution: attribution.clone(),
+        }),
+    });
 }
 
 /// `PATCH /v1/products/{id}`: a merchant changes a product's price or
@@ -114,7 +176,7 @@ pub(crate) fn publish_product(state: &AppState, merchant_id: &str, product: Prod
     state.live.publish(Broadcast {
         merchant_id: merchant_id.to_string(),
         session_id: None,
-        update: LiveUpdate::Product { product },
+        message: Message::Live(LiveUpdate::Product { product }),
     });
 }
 

@@ -8,6 +8,7 @@ use kiosk_wire::{Order, OrderList, OrderTransition};
 use serde::Deserialize;
 
 use super::extract::{ApiJson, ApiPath, ApiQuery};
+use super::live::publish_order;
 use super::AppState;
 use crate::error::{Error, Result};
 use crate::keys::SecretKey;
@@ -71,5 +72,13 @@ pub async fn transition(
         change.status,
     )
     .await?;
+    publish_order(
+        &state,
+        key.merchant_id(),
+        &order.number,
+        order.status,
+        &order.total,
+        &order.attribution,
+    );
     Ok(Json(order))
 }

@@ -81,6 +81,7 @@ pub fn router(state: AppState, dirs: &StaticDirs) -> Router {
             get(product).patch(live::update_product),
         )
         .route("/v1/live", get(live::stream))
+        .route("/v1/merchant/feed", get(live::feed))
         .route("/v1/partner/sessions/{id}", get(partner::session_summary))
         .route("/v1/sessions", post(sessions::create))
         .route("/v1/sessions/current", get(sessions::current))

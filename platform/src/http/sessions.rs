@@ -16,7 +16,7 @@ use serde::Deserialize;
 use super::extract::{json_from_bytes, session_cookie, ApiJson, ApiPath, ApiQuery, SessionToken};
 use super::AppState;
 use crate::error::{Error, Result};
-use crate::live::Broadcast;
+use crate::live::{Broadcast, Message};
 use crate::store::SessionRecord;
 
 /// The longest attribution value kept; ad macros longer than this are junk.
@@ -154,10 +154,10 @@ async fn changed(
         state.live.publish(Broadcast {
             merchant_id,
             session_id: Some(session.id.clone()),
-            update: LiveUpdate::Cart {
+            message: Message::Live(LiveUpdate::Cart {
                 session: session.id.clone(),
                 cart: session.cart.clone(),
-            },
+            }),
         });
     }
     Ok(with_cookie(StatusCode::OK, session))
@@ -175,10 +175,10 @@ pub(crate) async fn publish_cart(state: &AppState, session: &SessionRecord, prod
         Ok((merchant_id, cart)) => state.live.publish(Broadcast {
             merchant_id,
             session_id: Some(session.id.clone()),
-            update: LiveUpdate::Cart {
+            message: Message::Live(LiveUpdate::Cart {
                 session: session.id.clone(),
                 cart,
-            },
+            }),
         }),
         Err(err) => tracing::warn!(cause = %err, "no live cart update"),
     }
