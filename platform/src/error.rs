@@ -33,6 +33,10 @@ pub enum Error {
     InvalidQuery(String),
     #[error("the path is invalid: {0}")]
     InvalidPath(String),
+    #[error("no such API endpoint")]
+    NotFound,
+    #[error("this endpoint does not take this method")]
+    MethodNotAllowed,
 
     #[error("no product with id {0:?}")]
     ProductNotFound(String),
@@ -119,6 +123,8 @@ impl Error {
             Error::BatchTooLarge(_) => (S::PAYLOAD_TOO_LARGE, "batch_too_large"),
             Error::InvalidQuery(_) => (S::BAD_REQUEST, "invalid_query"),
             Error::InvalidPath(_) => (S::BAD_REQUEST, "invalid_path"),
+            Error::NotFound => (S::NOT_FOUND, "not_found"),
+            Error::MethodNotAllowed => (S::METHOD_NOT_ALLOWED, "method_not_allowed"),
             Error::ProductNotFound(_) => (S::NOT_FOUND, "product_not_found"),
             Error::PlacementNotFound(_) => (S::NOT_FOUND, "placement_not_found"),
             Error::SessionRequired => (S::UNAUTHORIZED, "session_required"),

@@ -6,6 +6,31 @@ mod common;
 use common::Platform;
 use reqwest::Method;
 
+/// Unknown API paths and wrong methods answer with codes too.
+#[tokio::test]
+async fn unknown_paths_and_methods_have_codes() {
+    let platform = Platform::start().await;
+    let missing = platform
+        .client
+        .get(platform.url("/v1/nope"))
+        .send()
+        .await
+        .unwrap();
+    common::assert_error(missing, reqwest::StatusCode::NOT_FOUND, "not_found").await;
+    let wrong = platform
+        .client
+        .put(platform.url("/v1/checkout"))
+        .send()
+        .await
+        .unwrap();
+    common::assert_error(
+        wrong,
+        reqwest::StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+    )
+    .await;
+}
+
 /// Every endpoint, with junk of every kind, answers a client error whose
 /// body carries a code (or, for the few requests junk cannot break, a 2xx).
 #[tokio::test]
@@ -33,6 +58,8 @@ async fn junk_never_gets_a_server_error() {
         (Method::GET, "/v1/live?placement=%00"),
         (Method::GET, "/v1/partner/sessions/%FF"),
         (Method::POST, "/v1/merchant/feed"),
+        (Method::PUT, "/v1/sessions"),
+        (Method::GET, "/v1/no/such/endpoint"),
     ];
     let bodies: [&[u8]; 8] = [
         b"",

@@ -25,7 +25,7 @@ use std::sync::Arc;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
-use axum::routing::{get, patch, post};
+use axum::routing::{any, get, patch, post};
 use axum::{Json, Router};
 use kiosk_wire::Product;
 use tower_http::cors::CorsLayer;
@@ -72,6 +72,7 @@ pub struct StaticDirs {
 pub fn router(state: AppState, dirs: &StaticDirs) -> Router {
     // Ads run on publishers' origins, so the read API answers any origin.
     let api = Router::new()
+        // Catalog and the ad's boot read.
         .route(
             "/v1/placements/{placement}/products",
             get(sessions::placement_products),
@@ -80,9 +81,7 @@ pub fn router(state: AppState, dirs: &StaticDirs) -> Router {
             "/v1/products/{id}",
             get(product).patch(live::update_product),
         )
-        .route("/v1/live", get(live::stream))
-        .route("/v1/merchant/feed", get(live::feed))
-        .route("/v1/partner/sessions/{id}", get(partner::session_summary))
+        // Sessions and carts.
         .route("/v1/sessions", post(sessions::create))
         .route("/v1/sessions/current", get(sessions::current))
         .route("/v1/cart/lines", post(sessions::add_line))
@@ -90,15 +89,24 @@ pub fn router(state: AppState, dirs: &StaticDirs) -> Router {
             "/v1/cart/lines/{product_id}",
             patch(sessions::set_quantity).delete(sessions::remove_line),
         )
+        // Checkout and the shopper's confirmation.
         .route("/v1/checkout", post(checkout::checkout))
         .route("/v1/orders/{number}", get(checkout::confirmation))
+        // Events and live streams.
         .route("/v1/events", post(events::ingest))
+        .route("/v1/live", get(live::stream))
+        .route("/v1/merchant/feed", get(live::feed))
+        // Merchant (secret key) and partner (partner key) APIs.
         .route("/v1/merchant/orders", get(merchant::list))
         .route("/v1/merchant/orders/{number}", get(merchant::read))
         .route(
             "/v1/merchant/orders/{number}/status",
             post(merchant::transition),
         )
+        .route("/v1/partner/sessions/{id}", get(partner::session_summary))
+        // Unknown API paths and methods answer with codes, like every error.
+        .route("/v1/{*rest}", any(not_found))
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(CorsLayer::permissive());
 
     let mut app = Router::new()
@@ -114,6 +122,14 @@ pub fn router(state: AppState, dirs: &StaticDirs) -> Router {
         app = app.fallback_service(ServeDir::new(dir));
     }
     app.layer(TraceLayer::new_for_http())
+}
+
+async fn not_found() -> Error {
+    Error::NotFound
+}
+
+async fn method_not_allowed() -> Error {
+    Error::MethodNotAllowed
 }
 
 async fn health() -> Json<serde_json::Value> {
