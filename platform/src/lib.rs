@@ -5,7 +5,8 @@
 //! [`error`] turns failures into stable error codes, [`checkout`] turns a
 //! cart into an order through a [`payments`] provider, [`orders`] moves it
 //! through its states, [`keys`] authenticates merchants, [`live`] fans
-//! changes out to subscribers, [`pricing`] computes
+//! changes out to subscribers, [`metrics`] counts for `/metrics`,
+//! [`pricing`] computes
 //! every amount, [`token`] makes secrets and their digests, [`seed`] writes
 //! the demo store and [`media`] draws product images. [`serve`] ties them to a
 //! listener; `main.rs` is only the command line around it.
@@ -16,6 +17,7 @@ pub mod http;
 pub mod keys;
 pub mod live;
 pub mod media;
+pub mod metrics;
 pub mod orders;
 pub mod payments;
 pub mod pricing;

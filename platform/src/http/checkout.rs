@@ -34,7 +34,13 @@ pub async fn checkout(
     };
     let answer = checkout::checkout(&state.store, &state.payments, &session, key, &request).await?;
     if let Some(placed) = &answer.placed {
+        state.metrics.order_placed();
         announce(&state, &session, placed).await;
+    } else if !answer.replayed && !answer.status.is_success() {
+        let code = serde_json::from_str::<kiosk_wire::ApiError>(&answer.body)
+            .map(|error| error.code)
+            .unwrap_or_default();
+        state.metrics.checkout_refused(&code);
     }
     let mut response = (
         answer.status,

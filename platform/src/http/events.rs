@@ -23,6 +23,7 @@ use super::extract::json_from_bytes;
 use super::AppState;
 use crate::error::{Error, Result};
 use crate::live::{Broadcast, Message};
+use crate::metrics::EventCount;
 
 /// The most events one batch may carry; a beacon is small by nature.
 pub const MAX_BATCH: usize = 100;
@@ -106,6 +107,11 @@ pub async fn ingest(
             error,
         });
     }
+    state.metrics.event(EventCount::Accepted, answer.accepted);
+    state
+        .metrics
+        .event(EventCount::Duplicate, answer.duplicates);
+    state.metrics.event(EventCount::Rejected, answer.rejected);
     tracing::info!(
         accepted = answer.accepted,
         duplicates = answer.duplicates,

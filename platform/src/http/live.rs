@@ -54,24 +54,28 @@ pub async fn stream(
     // Subscribe before answering, so nothing published after `ready` is
     // missed.
     let receiver = state.live.subscribe();
+    let guard = state.metrics.subscriber();
     let ready = stream::once(async { Ok(Event::default().event("ready").data("{}")) });
-    let updates = stream::unfold((receiver, filter), |(mut receiver, filter)| async move {
-        loop {
-            match receiver.recv().await {
-                Ok(broadcast) => {
-                    if let Some(update) = filter.pick(&broadcast) {
-                        let event = sse_event(update);
-                        return Some((Ok(event), (receiver, filter)));
+    let updates = stream::unfold(
+        (receiver, filter, guard),
+        |(mut receiver, filter, guard)| async move {
+            loop {
+                match receiver.recv().await {
+                    Ok(broadcast) => {
+                        if let Some(update) = filter.pick(&broadcast) {
+                            let event = sse_event(update);
+                            return Some((Ok(event), (receiver, filter, guard)));
+                        }
                     }
+                    Err(RecvError::Lagged(missed)) => {
+                        let event = Event::default().event("lagged").data(missed.to_string());
+                        return Some((Ok(event), (receiver, filter, guard)));
+                    }
+                    Err(RecvError::Closed) => return None,
                 }
-                Err(RecvError::Lagged(missed)) => {
-                    let event = Event::default().event("lagged").data(missed.to_string());
-                    return Some((Ok(event), (receiver, filter)));
-                }
-                Err(RecvError::Closed) => return None,
             }
-        }
-    });
+        },
+    );
     Ok(Sse::new(futures_util::StreamExt::chain(ready, updates)).keep_alive(KeepAlive::default()))
 }
 
@@ -83,10 +87,11 @@ pub async fn feed(
 ) -> Sse<impl Stream<Item = std::result::Result<Event, Infallible>>> {
     let merchant_id = key.merchant_id().to_string();
     let receiver = state.live.subscribe();
+    let guard = state.metrics.subscriber();
     let ready = stream::once(async { Ok(Event::default().event("ready").data("{}")) });
     let items = stream::unfold(
-        (receiver, merchant_id),
-        |(mut receiver, merchant_id)| async move {
+        (receiver, merchant_id, guard),
+        |(mut receiver, merchant_id, guard)| async move {
             loop {
                 match receiver.recv().await {
                     Ok(broadcast) => {
@@ -99,12 +104,12 @@ pub async fn feed(
                             // Plain data with string keys always serialises.
                             let data = serde_json::to_string(&item).expect("feed items serialise");
                             let event = Event::default().event(name).data(data);
-                            return Some((Ok(event), (receiver, merchant_id)));
+                            return Some((Ok(event), (receiver, merchant_id, guard)));
                         }
                     }
                     Err(RecvError::Lagged(missed)) => {
                         let event = Event::default().event("lagged").data(missed.to_string());
-                        return Some((Ok(event), (receiver, merchant_id)));
+                        return Some((Ok(event), (receiver, merchant_id, guard)));
                     }
                     Err(RecvError::Closed) => return None,
                 }

@@ -35,6 +35,7 @@ use tower_http::trace::TraceLayer;
 use self::extract::ApiPath;
 use crate::error::{Error, Result};
 use crate::live::LiveHub;
+use crate::metrics::Metrics;
 use crate::payments::{PaymentProvider, TestProvider};
 use crate::store::Store;
 
@@ -46,6 +47,8 @@ pub struct AppState {
     pub payments: Arc<dyn PaymentProvider>,
     /// Where changes are published for live subscribers.
     pub live: LiveHub,
+    /// Counters served at `/metrics`.
+    pub metrics: Arc<Metrics>,
 }
 
 impl AppState {
@@ -55,7 +58,13 @@ impl AppState {
             store,
             payments: Arc::new(TestProvider::default()),
             live: LiveHub::default(),
+            metrics: Arc::default(),
         }
+    }
+
+    /// The same state with `payments` as the payment provider.
+    pub fn with_payments(self, payments: Arc<dyn PaymentProvider>) -> AppState {
+        AppState { payments, ..self }
     }
 }
 
@@ -109,8 +118,10 @@ pub fn router(state: AppState, dirs: &StaticDirs) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(CorsLayer::permissive());
 
+    let counters = state.metrics.clone();
     let mut app = Router::new()
         .route("/health", get(health))
+        .route("/metrics", get(metrics))
         .route("/media/products/{file}", get(product_image))
         .merge(api)
         .with_state(state);
@@ -121,7 +132,10 @@ pub fn router(state: AppState, dirs: &StaticDirs) -> Router {
     if let Some(dir) = &dirs.site {
         app = app.fallback_service(ServeDir::new(dir));
     }
-    app.layer(TraceLayer::new_for_http())
+    app.layer(axum::middleware::from_fn(move |request, next| {
+        count(counters.clone(), request, next)
+    }))
+    .layer(TraceLayer::new_for_http())
 }
 
 async fn not_found() -> Error {
@@ -130,6 +144,25 @@ async fn not_found() -> Error {
 
 async fn method_not_allowed() -> Error {
     Error::MethodNotAllowed
+}
+
+/// Counts every answered request by status class and latency.
+async fn count(
+    metrics: Arc<Metrics>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let started = std::time::Instant::now();
+    let response = next.run(request).await;
+    metrics.response(response.status().as_u16(), started.elapsed());
+    response
+}
+
+async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        state.metrics.render(),
+    )
 }
 
 async fn health() -> Json<serde_json::Value> {

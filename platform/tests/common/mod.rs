@@ -29,11 +29,7 @@ impl Platform {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let payments = Arc::new(TestProvider::default());
-        let state = AppState {
-            store: store.clone(),
-            payments: payments.clone(),
-            live: Default::default(),
-        };
+        let state = AppState::new(store.clone()).with_payments(payments.clone());
         tokio::spawn(kiosk_platform::serve_with(
             listener,
             state,
