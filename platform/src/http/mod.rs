@@ -1,6 +1,6 @@
 //! The HTTP surface: routes, shared state and static files.
 //!
-//! `/v1/...` is the versioned JSON API; each area has a submodule
+//! `/v1/...` is the versioned JSON API, described in `/v1/openapi.json`; each area has a submodule
 //! (`sessions` for sessions, carts and the placement boot read, `checkout`
 //! for checkout and the shopper's order confirmation, `events` for event
 //! ingest, `merchant` for the secret-key order API, `live` for the live
@@ -81,6 +81,7 @@ pub struct StaticDirs {
 pub fn router(state: AppState, dirs: &StaticDirs) -> Router {
     // Ads run on publishers' origins, so the read API answers any origin.
     let api = Router::new()
+        .route("/v1/openapi.json", get(openapi))
         // Catalog and the ad's boot read.
         .route(
             "/v1/placements/{placement}/products",
@@ -163,6 +164,15 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         state.metrics.render(),
     )
+}
+
+/// The API's description, written by hand beside the routes
+/// (`platform/openapi.json`); a test checks that everything it lists is
+/// routed.
+const OPENAPI: &str = include_str!("../../openapi.json");
+
+async fn openapi() -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "application/json")], OPENAPI)
 }
 
 async fn health() -> Json<serde_json::Value> {
