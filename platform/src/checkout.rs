@@ -194,7 +194,7 @@ fn check_request(request: &CheckoutRequest) -> Result<()> {
         ));
     }
 
-    if pricing::shipping_option(&request.shipping_option, "XXX").is_none() {
+    if !pricing::is_shipping_option(&request.shipping_option) {
         return Err(Error::InvalidShippingOption(
             request.shipping_option.clone(),
         ));

@@ -69,6 +69,11 @@ pub fn shipping_options(currency: &str) -> Vec<ShippingOption> {
         .collect()
 }
 
+/// Whether `id` names a shipping option.
+pub fn is_shipping_option(id: &str) -> bool {
+    SHIPPING.iter().any(|(known, _, _)| *known == id)
+}
+
 /// The shipping option `id` in `currency`, if there is one.
 pub fn shipping_option(id: &str, currency: &str) -> Option<ShippingOption> {
     shipping_options(currency)

@@ -129,7 +129,7 @@ async fn bad_events_are_rejected_individually() {
 }
 
 /// A body that is not a batch fails as a whole with a code: broken JSON
-/// 400, the wrong shape 422, too many events 413.
+/// 400, the wrong shape 422, too many events or bytes 413.
 #[tokio::test]
 async fn bodies_that_are_not_batches_fail() {
     let platform = Platform::start().await;
@@ -146,6 +146,10 @@ async fn bodies_that_are_not_batches_fail() {
         .collect();
     let too_many = post(&platform, "application/json", Value::from(many).to_string()).await;
     assert_error(too_many, StatusCode::PAYLOAD_TOO_LARGE, "batch_too_large").await;
+
+    let huge = format!("{{\"events\": [\"{}\"]}}", "x".repeat(3 << 20));
+    let too_big = post(&platform, "text/plain", huge).await;
+    assert_error(too_big, StatusCode::PAYLOAD_TOO_LARGE, "body_too_large").await;
 }
 
 /// Event ids are deduplicated per session: two sessions may use the same id.

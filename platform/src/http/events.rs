@@ -10,7 +10,6 @@
 
 use std::collections::HashMap;
 
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
@@ -19,7 +18,7 @@ use kiosk_wire::{
 };
 use serde_json::Value;
 
-use super::extract::json_from_bytes;
+use super::extract::{json_from_bytes, RawBody};
 use super::AppState;
 use crate::error::{Error, Result};
 use crate::live::{Broadcast, Message};
@@ -34,7 +33,7 @@ const MAX_FIELD_LEN: usize = 256;
 /// `POST /v1/events`.
 pub async fn ingest(
     State(state): State<AppState>,
-    body: Bytes,
+    RawBody(body): RawBody,
 ) -> Result<(StatusCode, Json<EventBatchResult>)> {
     let raw = match json_from_bytes::<Value>(&body)? {
         Value::Array(events) => events,

@@ -68,6 +68,27 @@ where
     }
 }
 
+/// A raw body, whatever its content type; too large a body is 413
+/// `body_too_large`.
+pub struct RawBody(pub Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for RawBody {
+    type Rejection = Error;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self> {
+        Bytes::from_request(req, state)
+            .await
+            .map(RawBody)
+            .map_err(|rejection| {
+                if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                    Error::BodyTooLarge
+                } else {
+                    Error::InvalidBody(rejection.body_text())
+                }
+            })
+    }
+}
+
 /// Parses a JSON body whatever its content type says, for clients that
 /// cannot set one (`navigator.sendBeacon` sends `text/plain`).
 pub fn json_from_bytes<T: DeserializeOwned>(body: &Bytes) -> Result<T> {

@@ -5,7 +5,6 @@
 //! `Authorization: Bearer` or in the `kiosk_session` cookie; answers that
 //! carry a session also (re)set that cookie.
 
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -13,7 +12,9 @@ use axum::Json;
 use kiosk_wire::{AddLine, Attribution, LiveUpdate, PlacementProducts, Session, SetQuantity};
 use serde::Deserialize;
 
-use super::extract::{json_from_bytes, session_cookie, ApiJson, ApiPath, ApiQuery, SessionToken};
+use super::extract::{
+    json_from_bytes, session_cookie, ApiJson, ApiPath, ApiQuery, RawBody, SessionToken,
+};
 use super::AppState;
 use crate::error::{Error, Result};
 use crate::live::{Broadcast, Message};
@@ -23,7 +24,7 @@ use crate::store::SessionRecord;
 const MAX_ATTRIBUTION_LEN: usize = 256;
 
 /// `POST /v1/sessions`: a new session, with optional attribution as the body.
-pub async fn create(State(state): State<AppState>, body: Bytes) -> Result<Response> {
+pub async fn create(State(state): State<AppState>, RawBody(body): RawBody) -> Result<Response> {
     let attribution: Attribution = if body.iter().all(u8::is_ascii_whitespace) {
         Attribution::default()
     } else {
