@@ -1,16 +1,36 @@
 //! The typed client of the platform's HTTP API: every request the browser
-//! makes goes through here.
+//! makes goes through here, and components never build URLs.
+//!
+//! Calls that act on a cart present the session token as
+//! `Authorization: Bearer`, which works in sandboxed frames where cookies
+//! and storage may not.
 
-use gloo_net::http::{Request, Response};
-use kiosk_wire::{ApiError, PlacementProducts};
+use gloo_net::http::{Request, RequestBuilder, Response};
+use kiosk_wire::{
+    AddLine, ApiError, CheckoutRequest, EventBatch, OrderConfirmation, PlacementProducts, Session,
+    SetQuantity,
+};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 
 /// Why a platform call did not give an answer.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ApiFailure {
-    /// The platform could not be reached or sent something unreadable.
+    /// The platform could not be reached or sent something unreadable: the
+    /// request may or may not have taken effect.
     Network(String),
     /// The platform answered with an error body.
     Rejected { status: u16, error: ApiError },
+}
+
+impl ApiFailure {
+    /// The platform's stable error code, if it answered.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            ApiFailure::Network(_) => None,
+            ApiFailure::Rejected { error, .. } => Some(&error.code),
+        }
+    }
 }
 
 impl std::fmt::Display for ApiFailure {
@@ -29,7 +49,7 @@ impl std::fmt::Display for ApiFailure {
 }
 
 /// A platform at a base URL.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Platform {
     base: String,
 }
@@ -41,18 +61,113 @@ impl Platform {
         }
     }
 
-    /// The products placement `placement` shows right now.
-    pub async fn placement_products(
+    /// The ad's one boot request: the placement's products and the session
+    /// (`token`'s if it is still valid, else a new one) with its cart.
+    pub async fn boot(
         &self,
         placement: &str,
+        token: Option<&str>,
     ) -> Result<PlacementProducts, ApiFailure> {
-        let url = format!("{}/v1/placements/{}/products", self.base, encode(placement));
-        let response = Request::get(&url).send().await.map_err(network)?;
-        read_json(response).await
+        let url = format!(
+            "{}/v1/placements/{}/products?session=new",
+            self.base,
+            encode(placement)
+        );
+        send(with_token(Request::get(&url), token)).await
+    }
+
+    /// Adds `quantity` of a product to the session's cart.
+    pub async fn add_line(
+        &self,
+        token: &str,
+        product_id: &str,
+        quantity: i64,
+    ) -> Result<Session, ApiFailure> {
+        let body = AddLine {
+            product_id: product_id.to_string(),
+            quantity,
+        };
+        let request = with_token(Request::post(&self.url("/v1/cart/lines")), Some(token));
+        send_json(request, &body).await
+    }
+
+    /// Sets a line's quantity; zero removes the line.
+    pub async fn set_quantity(
+        &self,
+        token: &str,
+        product_id: &str,
+        quantity: i64,
+    ) -> Result<Session, ApiFailure> {
+        let url = self.url(&format!("/v1/cart/lines/{}", encode(product_id)));
+        if quantity <= 0 {
+            return send(with_token(Request::delete(&url), Some(token))).await;
+        }
+        send_json(
+            with_token(Request::patch(&url), Some(token)),
+            &SetQuantity { quantity },
+        )
+        .await
+    }
+
+    /// Places the order for the session's cart. The same `idempotency_key`
+    /// for a retry of the same attempt never creates a second order.
+    pub async fn checkout(
+        &self,
+        token: &str,
+        idempotency_key: &str,
+        request: &CheckoutRequest,
+    ) -> Result<OrderConfirmation, ApiFailure> {
+        let builder = with_token(Request::post(&self.url("/v1/checkout")), Some(token))
+            .header("Idempotency-Key", idempotency_key);
+        send_json(builder, request).await
+    }
+
+    /// Hands a batch of events to the browser for delivery, surviving the
+    /// page closing (`navigator.sendBeacon`, a text/plain JSON body the
+    /// platform accepts). Returns false if the browser refused it.
+    pub fn send_events(&self, batch: &EventBatch) -> bool {
+        let Ok(body) = serde_json::to_string(batch) else {
+            return false;
+        };
+        let Some(window) = web_sys::window() else {
+            return false;
+        };
+        window
+            .navigator()
+            .send_beacon_with_opt_str(&self.url("/v1/events"), Some(&body))
+            .unwrap_or(false)
+    }
+
+    /// The URL of the live stream for `placement` (Server-Sent Events).
+    pub fn live_url(&self, placement: &str) -> String {
+        format!("{}/v1/live?placement={}", self.base, encode(placement))
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
     }
 }
 
-async fn read_json<T: serde::de::DeserializeOwned>(response: Response) -> Result<T, ApiFailure> {
+fn with_token(builder: RequestBuilder, token: Option<&str>) -> RequestBuilder {
+    match token {
+        Some(token) => builder.header("Authorization", &format!("Bearer {token}")),
+        None => builder,
+    }
+}
+
+async fn send<T: DeserializeOwned>(builder: RequestBuilder) -> Result<T, ApiFailure> {
+    read_json(builder.send().await.map_err(network)?).await
+}
+
+async fn send_json<B: Serialize, T: DeserializeOwned>(
+    builder: RequestBuilder,
+    body: &B,
+) -> Result<T, ApiFailure> {
+    let request = builder.json(body).map_err(network)?;
+    read_json(request.send().await.map_err(network)?).await
+}
+
+async fn read_json<T: DeserializeOwned>(response: Response) -> Result<T, ApiFailure> {
     if response.ok() {
         return response.json().await.map_err(network);
     }

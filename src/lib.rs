@@ -1,9 +1,13 @@
 //! Kiosk's browser side: the ad unit a publisher's page shows inside an ad
 //! server's iframe.
 //!
-//! Layout: [`config`] reads the creative's settings from its URL, [`api`] is
-//! the one typed client of the platform (components never build URLs),
-//! [`format`] turns platform money into text for the shopper's locale, and
+//! Layout: [`config`] reads the creative's settings from its URL; [`api`] is
+//! the one typed client of the platform (components never build URLs);
+//! [`host`] puts MRAID, SafeFrame and plain frames behind one interface;
+//! [`shop`] holds the shopper's state and the actions that change it;
+//! [`tracking`] batches events and decides viewability; [`live`] follows
+//! the platform's stream; [`format`] turns platform money into text for the
+//! shopper's locale; [`browser`] wraps browser APIs so they cannot throw;
 //! [`components`] holds the Leptos views. [`ad::boot`] is the ad's entry
 //! point, called by `src/bin/ad.rs`.
 //!
@@ -11,6 +15,11 @@
 
 pub mod ad;
 pub mod api;
+pub mod browser;
 pub mod components;
 pub mod config;
 pub mod format;
+pub mod host;
+pub mod live;
+pub mod shop;
+pub mod tracking;

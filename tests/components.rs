@@ -3,10 +3,13 @@
 
 #![cfg(target_arch = "wasm32")]
 
-use kiosk::components::{ProductCard, Unavailable};
+use kiosk::components::{validate, CartButton, CheckoutForm, Fallback, ProductCard};
 use kiosk::config::AdConfig;
 use kiosk::format;
-use kiosk_wire::{Money, Product};
+use kiosk::host::Host;
+use kiosk::shop::Shop;
+use kiosk::tracking::Viewability;
+use kiosk_wire::{Cart, Money, Product, Session};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
@@ -18,6 +21,28 @@ fn config(locale: &str) -> AdConfig {
         platform: "https://platform.example".into(),
         placement: "pl_test".into(),
         locale: locale.into(),
+        ..AdConfig::default()
+    }
+}
+
+/// A shop whose platform refuses connections (port 9 on loopback).
+fn offline_shop() -> Shop {
+    let config = AdConfig {
+        platform: "http://127.0.0.1:9".into(),
+        ..config("en-US")
+    };
+    Shop::new(config, Host::detect())
+}
+
+fn session(items: i64) -> Session {
+    Session {
+        id: "ses_test".into(),
+        token: "kst_test".into(),
+        attribution: Default::default(),
+        cart: Cart {
+            item_count: items,
+            ..Cart::default()
+        },
     }
 }
 
@@ -102,11 +127,19 @@ fn stock_states_read_naturally() {
     assert_eq!(format::stock(0), "Sold out");
 }
 
+/// Mounts a product card inside a shop with `config`.
+fn mount_card(stock: i64, shop: Shop) -> web_sys::HtmlElement {
+    mount(move || {
+        provide_context(shop);
+        view! { <ProductCard product=product(stock)/> }
+    })
+}
+
 /// A product card shows title, formatted price, stock and an absolute image
 /// URL on the platform.
 #[wasm_bindgen_test]
 fn product_card_renders_title_price_and_stock() {
-    let host = mount(|| view! { <ProductCard product=product(2) config=config("en-US")/> });
+    let host = mount_card(2, Shop::new(config("en-US"), Host::detect()));
     assert_eq!(
         text_of(&host, ".kiosk-title").as_deref(),
         Some("Two Person Tent")
@@ -126,7 +159,7 @@ fn product_card_renders_title_price_and_stock() {
 /// Clicking "Details" reveals the description; clicking again hides it.
 #[wasm_bindgen_test]
 async fn details_toggle_shows_and_hides_the_description() {
-    let host = mount(|| view! { <ProductCard product=product(10) config=config("en-US")/> });
+    let host = mount_card(10, Shop::new(config("en-US"), Host::detect()));
     assert_eq!(text_of(&host, ".kiosk-description"), None);
     let toggle: web_sys::HtmlElement = host
         .query_selector(".kiosk-details-toggle")
@@ -156,28 +189,194 @@ async fn details_toggle_shows_and_hides_the_description() {
 /// browser's locale.
 #[wasm_bindgen_test]
 fn config_reads_the_creative_url() {
-    let full = AdConfig::from_query(
-        "?platform=https%3A%2F%2Fp.example%2F&placement=pl_top&locale=fr-FR",
+    let full = AdConfig::from_url_parts(
+        "?platform=https%3A%2F%2Fp.example%2F&placement=pl_top&locale=fr-FR&campaign=cmp_1",
+        "#placement=pl_from_fragment&click=https%3A%2F%2Fads.example%2Fclk%3Fu%3D",
         "https://cdn.example",
         "en-GB",
     );
     assert_eq!(full.platform, "https://p.example");
-    assert_eq!(full.placement, "pl_top");
+    assert_eq!(
+        full.placement, "pl_from_fragment",
+        "the fragment wins over the query"
+    );
     assert_eq!(full.locale, "fr-FR");
+    assert_eq!(full.campaign.as_deref(), Some("cmp_1"));
+    assert_eq!(
+        full.exit_url("https://shop.example/"),
+        "https://ads.example/clk?u=https://shop.example/",
+        "every exit goes through the ad server's click prefix"
+    );
 
-    let bare = AdConfig::from_query("", "https://cdn.example", "en-GB");
+    let bare = AdConfig::from_url_parts("", "", "https://cdn.example", "en-GB");
     assert_eq!(bare.platform, "https://cdn.example");
     assert_eq!(bare.placement, kiosk::config::DEFAULT_PLACEMENT);
     assert_eq!(bare.locale, "en-GB");
 }
 
-/// The unavailable state is a calm status message, not an error.
+/// The fallback is the merchant's exit link through the click prefix, as a
+/// status, never an error.
 #[wasm_bindgen_test]
-fn unavailable_state_is_a_status_message() {
-    let host = mount(|| view! { <Unavailable/> });
+fn fallback_links_to_the_landing_page_through_the_click_prefix() {
+    let config = AdConfig {
+        click_prefix: "https://ads.example/clk?u=".into(),
+        landing: Some("https://shop.example/".into()),
+        ..config("en-US")
+    };
+    let shop = Shop::new(config, Host::detect());
+    let host = mount(move || {
+        provide_context(shop);
+        view! { <Fallback/> }
+    });
+    let link = host.query_selector("[role=status] a").unwrap().unwrap();
+    assert_eq!(
+        link.get_attribute("href").as_deref(),
+        Some("https://ads.example/clk?u=https://shop.example/")
+    );
+    assert_eq!(link.text_content().as_deref(), Some("Visit the shop"));
+}
+
+/// Without a landing page the fallback is a calm line of text.
+#[wasm_bindgen_test]
+fn fallback_without_landing_is_a_status_line() {
+    let host = mount(|| view! { <Fallback/> });
     let status = host.query_selector("[role=status]").unwrap().unwrap();
     assert_eq!(
         status.text_content().as_deref(),
         Some("Products are unavailable right now.")
     );
+}
+
+/// A sold-out product's add button is disabled and says so.
+#[wasm_bindgen_test]
+fn sold_out_product_cannot_be_added() {
+    let host = mount_card(0, Shop::new(config("en-US"), Host::detect()));
+    let add = host.query_selector(".kiosk-add").unwrap().unwrap();
+    assert!(add.has_attribute("disabled"));
+    assert_eq!(add.text_content().as_deref(), Some("Sold out"));
+    assert_eq!(text_of(&host, ".kiosk-stock").as_deref(), Some("Sold out"));
+}
+
+/// The cart button shows the platform's item count and follows changes.
+#[wasm_bindgen_test]
+async fn cart_button_shows_the_item_count() {
+    let shop = Shop::new(config("en-US"), Host::detect());
+    shop.session.set(Some(session(2)));
+    let host = mount(move || {
+        provide_context(shop);
+        view! { <CartButton/> }
+    });
+    assert_eq!(text_of(&host, ".kiosk-cart-count").as_deref(), Some("2"));
+    shop.session.set(Some(session(5)));
+    settle().await;
+    assert_eq!(text_of(&host, ".kiosk-cart-count").as_deref(), Some("5"));
+    let button = host.query_selector("button").unwrap().unwrap();
+    assert_eq!(
+        button.get_attribute("aria-label").as_deref(),
+        Some("Cart, 5 items")
+    );
+}
+
+/// Adding to cart while the platform is unreachable shows a clear,
+/// recoverable message and re-enables the button.
+#[wasm_bindgen_test]
+async fn add_to_cart_with_platform_down_explains_and_recovers() {
+    let shop = offline_shop();
+    shop.session.set(Some(session(0)));
+    let host = mount(move || {
+        provide_context(shop);
+        view! {
+            <ProductCard product=product(5)/>
+            <kiosk::components::Notice/>
+        }
+    });
+    let add: web_sys::HtmlElement = host
+        .query_selector(".kiosk-add")
+        .unwrap()
+        .unwrap()
+        .unchecked_into();
+    add.click();
+    for _ in 0..100 {
+        settle().await;
+        if text_of(&host, "[role=alert]").is_some() {
+            break;
+        }
+    }
+    assert_eq!(
+        text_of(&host, "[role=alert]").as_deref(),
+        Some("The shop can't be reached right now. Please try again.")
+    );
+    assert!(!add.has_attribute("disabled"), "the shopper can try again");
+}
+
+fn filled_form() -> CheckoutForm {
+    CheckoutForm {
+        email: "ada@example.com".into(),
+        name: "Ada Lovelace".into(),
+        line1: "1 Analytical Way".into(),
+        city: "London".into(),
+        postal_code: "N1 9GU".into(),
+        country: "gb".into(),
+        shipping_option: "standard".into(),
+        card_number: "4242 4242 4242 4242".into(),
+        expiry: "12/30".into(),
+        cvc: "123".into(),
+    }
+}
+
+/// A complete form passes; each kind of mistake names its field.
+#[wasm_bindgen_test]
+fn checkout_validation_names_each_bad_field() {
+    assert_eq!(validate(&filled_form()), vec![]);
+    let request = filled_form().to_request();
+    assert_eq!(request.shipping_address.country, "GB");
+
+    let bad = CheckoutForm {
+        email: "ada-at-example".into(),
+        name: " ".into(),
+        country: "GBR".into(),
+        card_number: "4242".into(),
+        expiry: "13/30".into(),
+        cvc: "12a".into(),
+        ..filled_form()
+    };
+    let fields: Vec<&str> = validate(&bad).into_iter().map(|(field, _)| field).collect();
+    assert_eq!(
+        fields,
+        ["email", "name", "country", "card_number", "expiry", "cvc"]
+    );
+}
+
+/// MRC rule with a fake clock: half the pixels for a continuous second.
+#[wasm_bindgen_test]
+fn viewability_needs_half_in_view_for_one_continuous_second() {
+    let mut rule = Viewability::new();
+    assert!(!rule.observe(0.0, 0.6));
+    assert_eq!(rule.due_at(), Some(1000.0));
+    assert!(!rule.observe(999.0, 0.6), "not yet a full second");
+    assert!(
+        rule.observe(1000.0, 0.5),
+        "exactly half for exactly a second counts"
+    );
+    assert!(!rule.observe(5000.0, 1.0), "fires once per ad");
+    assert!(rule.fired());
+}
+
+/// Dropping below half restarts the second; below half never counts.
+#[wasm_bindgen_test]
+fn viewability_restarts_when_the_ad_leaves_view() {
+    let mut rule = Viewability::new();
+    assert!(!rule.observe(0.0, 1.0));
+    assert!(
+        !rule.observe(800.0, 0.49),
+        "scrolled away before the second was over"
+    );
+    assert_eq!(rule.due_at(), None);
+    assert!(!rule.observe(900.0, 0.8));
+    assert!(!rule.observe(1500.0, 0.8), "only 600 ms of the new stretch");
+    assert!(rule.observe(1900.0, 0.8));
+
+    let mut never = Viewability::new();
+    assert!(!never.observe(0.0, 0.49));
+    assert!(!never.observe(10_000.0, 0.49));
 }

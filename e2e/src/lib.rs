@@ -1,11 +1,18 @@
 //! Helpers for Kiosk's end-to-end tests: a real platform on loopback with a
-//! real SQLite file, a real chromedriver, and a headless Chrome session.
+//! real SQLite file, a stand-in ad server that hosts the built creative and
+//! publisher pages, a real chromedriver, and a headless Chrome session.
 //!
-//! Each test gets its own platform (on `127.0.0.1:0`), its own database file
-//! and its own chromedriver on a free port, so tests can run in parallel and
-//! leave nothing behind. The creative must have been built by Trunk first
-//! (`make build`); its location comes from `KIOSK_CREATIVE_DIR`, else the
-//! workspace's `dist/`.
+//! Each test gets its own platform, ad server and chromedriver on free
+//! ports, so tests can run in parallel and leave nothing behind. Three
+//! origins take part, as in production: the publisher page
+//! (`127.0.0.1:<ad server>`), the creative (`localhost:<ad server>`) and
+//! the platform (`127.0.0.1:<platform>`).
+//!
+//! The creative must have been built by Trunk first (`make build`); its
+//! location comes from `KIOSK_CREATIVE_DIR`, else the workspace's `dist/`.
+
+pub mod adserver;
+pub mod proxy;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -13,14 +20,22 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use anyhow::{bail, Context};
-use fantoccini::{Client, ClientBuilder};
-use kiosk_platform::{StaticDirs, Store};
+use fantoccini::{Client, ClientBuilder, Locator};
+use kiosk_platform::keys::KeyKind;
+use kiosk_platform::{seed, StaticDirs, Store};
 use tokio::process::{Child, Command};
 
-/// A platform serving the creative and the demo publisher site.
+pub use adserver::AdServer;
+pub use proxy::FlakyProxy;
+
+/// A platform serving the API, the creative under `/ad/` and the demo
+/// publisher site.
 pub struct Platform {
     pub addr: SocketAddr,
     pub store: Store,
+    /// A merchant secret key for the demo merchant, for API calls in tests.
+    pub secret_key: String,
+    db_path: PathBuf,
     /// Keeps the database file alive for the platform's lifetime.
     _dir: tempfile::TempDir,
 }
@@ -29,8 +44,12 @@ impl Platform {
     /// Starts a platform on a fresh SQLite file seeded with the demo store.
     pub async fn start() -> anyhow::Result<Platform> {
         let dir = tempfile::tempdir()?;
-        let store = Store::open(&dir.path().join("kiosk.db")).await?;
-        kiosk_platform::seed::demo(&store).await?;
+        let db_path = dir.path().join("kiosk.db");
+        let store = Store::open(&db_path).await?;
+        seed::demo(&store).await?;
+        let (_, secret_key) = store
+            .create_key(seed::DEMO_MERCHANT, KeyKind::Secret, &[])
+            .await?;
 
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
@@ -42,14 +61,62 @@ impl Platform {
         Ok(Platform {
             addr,
             store,
+            secret_key,
+            db_path,
             _dir: dir,
         })
     }
 
-    /// The publisher page as a shopper opens it (origin `127.0.0.1`); it
-    /// frames the creative from the other origin, `localhost`.
+    /// The platform's base URL.
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.addr.port())
+    }
+
+    /// The demo publisher page as a shopper opens it (origin `127.0.0.1`);
+    /// it frames the creative from the other origin, `localhost`.
     pub fn publisher_url(&self) -> String {
         format!("http://127.0.0.1:{}/", self.addr.port())
+    }
+
+    /// Runs a read-only SQL query on the platform's database file and
+    /// returns each row's columns as text (NULL as empty).
+    pub async fn rows(&self, sql: &str) -> anyhow::Result<Vec<Vec<String>>> {
+        use sqlx::Row;
+        let url = format!("sqlite://{}?mode=ro", self.db_path.display());
+        let pool = sqlx::SqlitePool::connect(&url).await?;
+        let rows = sqlx::query(sql).fetch_all(&pool).await?;
+        pool.close().await;
+        Ok(rows
+            .iter()
+            .map(|row| {
+                (0..row.len())
+                    .map(|i| {
+                        row.try_get::<Option<String>, _>(i)
+                            .map(Option::unwrap_or_default)
+                            .or_else(|_| row.try_get::<i64, _>(i).map(|n| n.to_string()))
+                            .unwrap_or_default()
+                    })
+                    .collect()
+            })
+            .collect())
+    }
+
+    /// Changes a product's price through the platform's merchant API.
+    pub async fn set_price(&self, product: &str, price_minor: i64) -> anyhow::Result<()> {
+        let response = reqwest::Client::new()
+            .patch(format!("{}/v1/products/{product}", self.url()))
+            .bearer_auth(&self.secret_key)
+            .json(&serde_json::json!({ "price_minor": price_minor }))
+            .send()
+            .await?;
+        if !response.status().is_success() {
+            bail!(
+                "price change refused: {} {}",
+                response.status(),
+                response.text().await?
+            );
+        }
+        Ok(())
     }
 }
 
@@ -88,17 +155,85 @@ impl Browser {
         // chromedriver needs a moment to listen; retry the session until it does.
         let url = format!("http://127.0.0.1:{port}");
         for _ in 0..50 {
-            let builder =
-                ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-                    .capabilities(capabilities.clone())
-                    .connect(&url)
-                    .await;
-            match builder {
+            let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+            let session = ClientBuilder::new(connector)
+                .capabilities(capabilities.clone())
+                .connect(&url)
+                .await;
+            match session {
                 Ok(client) => return Ok(Browser { client, driver }),
                 Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
             }
         }
         bail!("chromedriver did not accept a session on {url}")
+    }
+
+    /// Opens `url` and switches into the ad's iframe (`iframe#kiosk-ad`).
+    pub async fn open_ad(&self, url: &str) -> anyhow::Result<()> {
+        self.client.goto(url).await?;
+        let frame = self
+            .client
+            .wait()
+            .for_element(Locator::Css("iframe#kiosk-ad"))
+            .await?;
+        frame.enter_frame().await?;
+        Ok(())
+    }
+
+    /// Waits (up to 20 s) until an element matching `css` has exactly `text`.
+    pub async fn wait_for_text(&self, css: &str, text: &str) -> anyhow::Result<()> {
+        let mut last = String::new();
+        for _ in 0..200 {
+            if let Ok(element) = self.client.find(Locator::Css(css)).await {
+                last = element.text().await.unwrap_or_default();
+                if last == text {
+                    return Ok(());
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        bail!("{css} never showed {text:?}; last seen {last:?}")
+    }
+
+    /// The text of the first element matching `css`, waiting up to 20 s for
+    /// it to exist.
+    pub async fn text(&self, css: &str) -> anyhow::Result<String> {
+        let element = self
+            .client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css(css))
+            .await?;
+        Ok(element.text().await?)
+    }
+
+    /// Runs `script` in the current frame and returns its result.
+    pub async fn eval(&self, script: &str) -> anyhow::Result<serde_json::Value> {
+        Ok(self.client.execute(script, vec![]).await?)
+    }
+
+    /// Presses Tab until the focused element matches `css` (at most 60
+    /// times): how a keyboard-only shopper moves.
+    pub async fn tab_to(&self, css: &str) -> anyhow::Result<()> {
+        let check = format!(
+            "return !!document.activeElement && document.activeElement.matches({});",
+            serde_json::to_string(css)?
+        );
+        for _ in 0..60 {
+            if self.eval(&check).await?.as_bool() == Some(true) {
+                return Ok(());
+            }
+            self.keys("\u{e004}").await?;
+        }
+        bail!("tabbing never reached {css}")
+    }
+
+    /// Types `text` into whatever has focus (WebDriver key codes allowed:
+    /// `\u{e004}` Tab, `\u{e007}` Enter).
+    pub async fn keys(&self, text: &str) -> anyhow::Result<()> {
+        let focused = self.client.active_element().await?;
+        focused.send_keys(text).await?;
+        Ok(())
     }
 
     /// Ends the Chrome session and chromedriver.
@@ -128,7 +263,8 @@ pub fn workspace() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-fn free_port() -> anyhow::Result<u16> {
+/// A port nothing listens on right now.
+pub fn free_port() -> anyhow::Result<u16> {
     Ok(std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
         .port())

@@ -1,0 +1,171 @@
+//! The ad's Leptos views, one job each.
+//!
+//! [`AdUnit`] boots the ad (one platform request), then shows the products
+//! ([`ProductCard`]), a cart button, and the cart, checkout or confirmation
+//! as an overlay inside the ad's own frame. If the platform does not answer
+//! in time it shows [`Fallback`] instead.
+
+mod cart;
+mod checkout;
+mod product;
+
+pub use cart::{CartButton, CartView};
+pub use checkout::{validate, Checkout, CheckoutForm, Confirmation};
+pub use product::ProductCard;
+
+use kiosk_wire::EventKind;
+use leptos::html;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::browser;
+use crate::config::AdConfig;
+use crate::host::Host;
+use crate::shop::{Screen, Shop};
+use crate::tracking::Tracker;
+
+/// How long the ad waits for its boot request before showing the fallback.
+pub const BOOT_TIMEOUT_MS: i32 = 3000;
+/// Where the ad remembers its session token in its own storage.
+const SESSION_KEY_PREFIX: &str = "kiosk.session@";
+
+/// Where the ad's boot stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Boot {
+    Loading,
+    Ready,
+    Fallback,
+}
+
+/// The whole ad: boots with one platform request, then lets the shopper
+/// browse, fill a cart and check out without leaving it.
+#[component]
+pub fn AdUnit(config: AdConfig, host: Host) -> impl IntoView {
+    let shop = Shop::new(config.clone(), host);
+    provide_context(shop);
+    let boot = RwSignal::new(Boot::Loading);
+    let root = NodeRef::<html::Section>::new();
+
+    spawn_local(async move {
+        shop.host.with_value(|host| host.clone()).ready().await;
+        let storage_key = format!("{SESSION_KEY_PREFIX}{}", config.platform);
+        let token = browser::stored(&storage_key);
+        let platform = shop.platform.get_value();
+        let answer = browser::with_timeout(
+            BOOT_TIMEOUT_MS,
+            platform.boot(&config.placement, token.as_deref()),
+        )
+        .await;
+        let Some(Ok(answer)) = answer else {
+            leptos::logging::warn!("kiosk ad: platform did not answer the boot request in time");
+            boot.set(Boot::Fallback);
+            return;
+        };
+
+        if let Some(session) = &answer.session {
+            browser::store(&storage_key, &session.token);
+            let tracker = Tracker::new(platform, config.clone(), session.id.clone());
+            shop.tracker.set_value(Some(tracker));
+        }
+        shop.products.set(answer.products);
+        shop.session.set(answer.session);
+        boot.set(Boot::Ready);
+        crate::live::subscribe(shop);
+        shop.track(EventKind::Impression, None);
+        if let Some(section) = root.get_untracked() {
+            shop.host.with_value(|host| {
+                host.watch_viewability(&section, move || {
+                    shop.track(EventKind::ViewableImpression, None)
+                })
+            });
+        }
+    });
+
+    view! {
+        <section
+            class="kiosk-ad"
+            aria-label="Shop this ad"
+            node_ref=root
+            data-live=move || if shop.live.get() { "connected" } else { "connecting" }
+        >
+            {move || match boot.get() {
+                Boot::Loading => view! { <p class="kiosk-loading">"Loading products…"</p> }.into_any(),
+                Boot::Fallback => view! { <Fallback/> }.into_any(),
+                Boot::Ready => view! { <Storefront/> }.into_any(),
+            }}
+        </section>
+    }
+}
+
+/// The booted ad: header with the cart button, products, notices, and the
+/// overlay screens.
+#[component]
+fn Storefront() -> impl IntoView {
+    let shop = expect_context::<Shop>();
+    let products = move || {
+        shop.products
+            .get()
+            .into_iter()
+            .map(|product| view! { <li><ProductCard product=product/></li> })
+            .collect_view()
+    };
+
+    view! {
+        <header class="kiosk-header">
+            <span class="kiosk-brand">"Shop the ad"</span>
+            <CartButton/>
+        </header>
+        <Show
+            when=move || !shop.products.with(Vec::is_empty)
+            fallback=|| view! { <p class="kiosk-empty">"Everything here is sold out right now."</p> }
+        >
+            <ul class="kiosk-products">{products}</ul>
+        </Show>
+        <Notice/>
+        {move || match shop.screen.get() {
+            Screen::Products => ().into_any(),
+            Screen::Cart => view! { <CartView/> }.into_any(),
+            Screen::Checkout => view! { <Checkout/> }.into_any(),
+            Screen::Confirmed(confirmation) => view! { <Confirmation confirmation=confirmation/> }.into_any(),
+        }}
+    }
+}
+
+/// The last problem, in a sentence, announced to screen readers.
+#[component]
+pub fn Notice() -> impl IntoView {
+    let shop = expect_context::<Shop>();
+    view! {
+        <Show when=move || shop.notice.with(Option::is_some)>
+            <p class="kiosk-notice" role="alert">{move || shop.notice.get().unwrap_or_default()}</p>
+        </Show>
+    }
+}
+
+/// What the ad shows when the platform cannot answer: the merchant's static
+/// creative (an image and an exit link) or a calm line of text. Never an
+/// error, never anything that could disturb the host page.
+#[component]
+pub fn Fallback() -> impl IntoView {
+    let config = use_context::<Shop>()
+        .map(|shop| shop.config.get_value())
+        .unwrap_or_default();
+    let image = config.fallback_image.clone();
+    let link = config
+        .landing
+        .as_ref()
+        .map(|landing| config.exit_url(landing));
+    view! {
+        <div class="kiosk-fallback" role="status">
+            {match (link, image) {
+                (Some(link), Some(image)) => view! {
+                    <a href=link target="_blank" rel="noopener"><img src=image alt="Visit the shop"/></a>
+                }.into_any(),
+                (Some(link), None) => view! {
+                    <a href=link target="_blank" rel="noopener">"Visit the shop"</a>
+                }.into_any(),
+                (None, _) => view! { <p class="kiosk-unavailable">"Products are unavailable right now."</p> }.into_any(),
+            }}
+        </div>
+    }
+}

@@ -1,0 +1,214 @@
+//! The shopper's state inside one ad (or, later, the page's cart widget):
+//! the session with its cart, the products on show, which screen is open,
+//! and the actions that change them through the platform.
+//!
+//! `Shop` is a bundle of Leptos handles (`Copy`), provided as context so
+//! every component reads the same signals. All amounts it shows come from
+//! the platform's answers; it never adds anything up.
+
+use kiosk_wire::{EventKind, OrderConfirmation, Product, Session};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::api::{ApiFailure, Platform};
+use crate::browser;
+use crate::config::AdConfig;
+use crate::host::Host;
+use crate::tracking::Tracker;
+
+/// Which screen the ad shows.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Screen {
+    Products,
+    Cart,
+    Checkout,
+    Confirmed(OrderConfirmation),
+}
+
+/// Everything the ad's components share.
+#[derive(Clone, Copy)]
+pub struct Shop {
+    pub platform: StoredValue<Platform>,
+    pub config: StoredValue<AdConfig>,
+    pub host: StoredValue<Host, LocalStorage>,
+    /// Set once the session is known (events name it).
+    pub tracker: StoredValue<Option<Tracker>, LocalStorage>,
+    pub session: RwSignal<Option<Session>>,
+    pub products: RwSignal<Vec<Product>>,
+    pub screen: RwSignal<Screen>,
+    /// A sentence for the shopper about the last thing that went wrong.
+    pub notice: RwSignal<Option<String>>,
+    /// True while a cart change is on its way to the platform.
+    pub busy: RwSignal<bool>,
+    /// True once the live stream is connected (updates reach the ad).
+    pub live: RwSignal<bool>,
+}
+
+impl Shop {
+    pub fn new(config: AdConfig, host: Host) -> Shop {
+        Shop {
+            platform: StoredValue::new(Platform::new(&config.platform)),
+            config: StoredValue::new(config),
+            host: StoredValue::new_local(host),
+            tracker: StoredValue::new_local(None),
+            session: RwSignal::new(None),
+            products: RwSignal::new(Vec::new()),
+            screen: RwSignal::new(Screen::Products),
+            notice: RwSignal::new(None),
+            busy: RwSignal::new(false),
+            live: RwSignal::new(false),
+        }
+    }
+
+    /// The session token, if a session is known.
+    pub fn token(&self) -> Option<String> {
+        self.session
+            .with_untracked(|s| s.as_ref().map(|s| s.token.clone()))
+    }
+
+    /// Units in the cart.
+    pub fn item_count(&self) -> i64 {
+        self.session
+            .with(|s| s.as_ref().map_or(0, |s| s.cart.item_count))
+    }
+
+    /// Reports an event, once tracking has started.
+    pub fn track(&self, kind: EventKind, product: Option<&str>) {
+        self.tracker.with_value(|tracker| {
+            if let Some(tracker) = tracker {
+                tracker.track(kind, product);
+            }
+        });
+    }
+
+    /// Adds one unit of `product_id` to the cart.
+    pub fn add(&self, product_id: String) {
+        let shop = *self;
+        let Some(token) = self.token() else {
+            self.notice.set(Some(UNAVAILABLE.into()));
+            return;
+        };
+        self.busy.set(true);
+        spawn_local(async move {
+            let result = shop
+                .platform
+                .get_value()
+                .add_line(&token, &product_id, 1)
+                .await;
+            shop.busy.set(false);
+            match result {
+                Ok(session) => {
+                    shop.session.set(Some(session));
+                    shop.notice.set(None);
+                    shop.track(EventKind::AddToCart, Some(&product_id));
+                }
+                Err(failure) => shop.notice.set(Some(explain(&failure))),
+            }
+        });
+    }
+
+    /// Sets a cart line's quantity (zero removes it).
+    pub fn set_quantity(&self, product_id: String, quantity: i64) {
+        let shop = *self;
+        let Some(token) = self.token() else { return };
+        self.busy.set(true);
+        spawn_local(async move {
+            let result = shop
+                .platform
+                .get_value()
+                .set_quantity(&token, &product_id, quantity)
+                .await;
+            shop.busy.set(false);
+            match result {
+                Ok(session) => {
+                    shop.session.set(Some(session));
+                    shop.notice.set(None);
+                }
+                Err(failure) => shop.notice.set(Some(explain(&failure))),
+            }
+        });
+    }
+
+    /// Opens checkout, asking the host for more room.
+    pub fn start_checkout(&self) {
+        self.track(EventKind::CheckoutStart, None);
+        self.host.with_value(|host| host.expand());
+        self.notice.set(None);
+        self.screen.set(Screen::Checkout);
+    }
+
+    /// Goes back to the products, giving back any room checkout took.
+    pub fn close_overlay(&self) {
+        self.host.with_value(|host| host.collapse());
+        self.screen.set(Screen::Products);
+    }
+
+    /// Opens the merchant's landing page through the ad server's click
+    /// tracking.
+    pub fn exit(&self, product: Option<&str>) {
+        let config = self.config.get_value();
+        let Some(landing) = config.landing.clone() else {
+            return;
+        };
+        self.track(EventKind::Click, product);
+        let url = config.exit_url(&landing);
+        self.host.with_value(|host| host.open(&url));
+    }
+
+    /// Shows a placed order and re-reads the session (its cart is empty now,
+    /// stock has moved) from the platform.
+    pub fn confirmed(&self, confirmation: OrderConfirmation) {
+        self.track(EventKind::Purchase, None);
+        self.screen.set(Screen::Confirmed(confirmation));
+        self.reload();
+    }
+
+    /// Reads the placement's products and the session again.
+    pub fn reload(&self) {
+        let shop = *self;
+        spawn_local(async move {
+            let config = shop.config.get_value();
+            let token = shop.token();
+            if let Ok(answer) = shop
+                .platform
+                .get_value()
+                .boot(&config.placement, token.as_deref())
+                .await
+            {
+                shop.products.set(answer.products);
+                if answer.session.is_some() {
+                    shop.session.set(answer.session);
+                }
+            }
+        });
+    }
+
+    /// A fresh id for a new checkout attempt.
+    pub fn new_attempt_key() -> String {
+        browser::random_id()
+    }
+}
+
+/// What the shopper reads when the platform cannot be reached.
+pub const UNAVAILABLE: &str = "The shop can't be reached right now. Please try again.";
+
+/// A sentence for the shopper about a failed platform call.
+pub fn explain(failure: &ApiFailure) -> String {
+    match failure.code() {
+        None => UNAVAILABLE.to_string(),
+        Some("out_of_stock") => "Sorry, that just sold out.".to_string(),
+        Some("card_declined") => "Your card was declined. Please try another card.".to_string(),
+        Some("insufficient_funds") => {
+            "Your card has insufficient funds. Please try another card.".to_string()
+        }
+        Some("invalid_card") => "That card number isn't valid. Please check it.".to_string(),
+        Some("cart_empty") => "Your cart is empty.".to_string(),
+        Some("idempotency_in_progress") => {
+            "Your order is still being placed. Please wait a moment.".to_string()
+        }
+        Some(_) => match failure {
+            ApiFailure::Rejected { error, .. } => error.message.clone(),
+            ApiFailure::Network(_) => UNAVAILABLE.to_string(),
+        },
+    }
+}
