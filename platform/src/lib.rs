@@ -6,7 +6,7 @@
 //! cart into an order through a [`payments`] provider, [`orders`] moves it
 //! through its states, [`keys`] authenticates merchants, [`live`] fans
 //! changes out to subscribers, [`metrics`] counts for `/metrics`,
-//! [`pricing`] computes
+//! [`webhooks`] delivers orders to merchants, [`pricing`] computes
 //! every amount, [`token`] makes secrets and their digests, [`seed`] writes
 //! the demo store and [`media`] draws product images. [`serve`] ties them to a
 //! listener; `main.rs` is only the command line around it.
@@ -24,6 +24,7 @@ pub mod pricing;
 pub mod seed;
 pub mod store;
 pub mod token;
+pub mod webhooks;
 
 use tokio::net::TcpListener;
 
@@ -43,6 +44,11 @@ pub async fn serve_with(
     state: AppState,
     dirs: StaticDirs,
 ) -> std::io::Result<()> {
+    webhooks::spawn(
+        state.store.clone(),
+        state.webhook_wake.clone(),
+        state.webhook_retry_base,
+    );
     let app = http::router(state, &dirs);
     axum::serve(listener, app).await
 }

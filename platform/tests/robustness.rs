@@ -59,6 +59,7 @@ async fn junk_never_gets_a_server_error() {
         (Method::GET, "/v1/partner/sessions/%FF"),
         (Method::POST, "/v1/merchant/feed"),
         (Method::PUT, "/v1/sessions"),
+        (Method::PUT, "/v1/merchant/webhook"),
         (Method::GET, "/v1/no/such/endpoint"),
     ];
     let bodies: [&[u8]; 8] = [

@@ -476,6 +476,29 @@ pub enum FeedItem {
     Product { product: Product },
 }
 
+/// Body of `PUT /v1/merchant/webhook`: where the merchant's orders go.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookConfig {
+    /// `http://` or `https://` URL that receives a POST per order change.
+    pub url: String,
+    /// The merchant's messaging configuration: output field name → JSON
+    /// pointer into the order (e.g. `"email": "/contact/email"`). Without
+    /// it, the whole order is sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field_map: Option<std::collections::BTreeMap<String, String>>,
+}
+
+/// The merchant's webhook as set up, with the secret its deliveries are
+/// signed with (shown in this answer only).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookEndpoint {
+    pub url: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field_map: Option<std::collections::BTreeMap<String, String>>,
+    /// `whsec_...`: the key of the HMAC-SHA256 in `Kiosk-Signature`.
+    pub secret: String,
+}
+
 /// The body of every error response: a stable machine code and a sentence
 /// for people. Clients branch on `code`, never on `message`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

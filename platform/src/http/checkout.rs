@@ -35,6 +35,7 @@ pub async fn checkout(
     let answer = checkout::checkout(&state.store, &state.payments, &session, key, &request).await?;
     if let Some(placed) = &answer.placed {
         state.metrics.order_placed();
+        state.webhook_wake.notify_one();
         announce(&state, &session, placed).await;
     } else if !answer.replayed && !answer.status.is_success() {
         let code = serde_json::from_str::<kiosk_wire::ApiError>(&answer.body)

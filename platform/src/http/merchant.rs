@@ -1,10 +1,10 @@
-//! The merchant's API, behind a secret key: read orders and move them
-//! through their states. Every read is scoped to the key's merchant; an
+//! The merchant's API, behind a secret key: read orders, move them
+//! through their states, and set the webhook orders are delivered to. Every read is scoped to the key's merchant; an
 //! order of another merchant is a plain 404.
 
 use axum::extract::State;
 use axum::Json;
-use kiosk_wire::{Order, OrderList, OrderTransition};
+use kiosk_wire::{Order, OrderList, OrderTransition, WebhookConfig, WebhookEndpoint};
 use serde::Deserialize;
 
 use super::extract::{ApiJson, ApiPath, ApiQuery};
@@ -80,5 +80,49 @@ pub async fn transition(
         &order.total,
         &order.attribution,
     );
+    state.webhook_wake.notify_one();
     Ok(Json(order))
+}
+
+/// The longest webhook URL accepted.
+const MAX_URL_LEN: usize = 2000;
+
+/// `PUT /v1/merchant/webhook`: where the merchant's orders are delivered,
+/// and how their body is shaped. Answers with a fresh signing secret.
+pub async fn set_webhook(
+    State(state): State<AppState>,
+    key: SecretKey,
+    ApiJson(config): ApiJson<WebhookConfig>,
+) -> Result<Json<WebhookEndpoint>> {
+    let url = config.url.trim();
+    let scheme_ok = url.starts_with("http://") || url.starts_with("https://");
+    if !scheme_ok || url.len() > MAX_URL_LEN || url.chars().any(char::is_whitespace) {
+        return Err(Error::InvalidBody(
+            "url must be an http:// or https:// URL".into(),
+        ));
+    }
+    if let Some(map) = &config.field_map {
+        let bad = map.iter().find(|(name, pointer)| {
+            name.is_empty() || !(pointer.is_empty() || pointer.starts_with('/'))
+        });
+        if let Some((name, _)) = bad {
+            return Err(Error::InvalidBody(format!(
+                "field_map[{name:?}] must be a JSON pointer such as \"/contact/email\""
+            )));
+        }
+    }
+    let field_map = config
+        .field_map
+        .as_ref()
+        .map(|map| serde_json::to_string(map).expect("a map of strings serialises"));
+    let secret = state
+        .store
+        .set_webhook(key.merchant_id(), url, field_map.as_deref())
+        .await?;
+    tracing::info!(merchant = %key.merchant_id(), %url, "webhook set");
+    Ok(Json(WebhookEndpoint {
+        url: url.to_string(),
+        field_map: config.field_map,
+        secret,
+    }))
 }

@@ -21,13 +21,15 @@ mod sessions;
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
-use axum::routing::{any, get, patch, post};
+use axum::routing::{any, get, patch, post, put};
 use axum::{Json, Router};
 use kiosk_wire::Product;
+use tokio::sync::Notify;
 use tower_http::cors::CorsLayer;
 use tower_http::services::ServeDir;
 use tower_http::trace::TraceLayer;
@@ -49,6 +51,10 @@ pub struct AppState {
     pub live: LiveHub,
     /// Counters served at `/metrics`.
     pub metrics: Arc<Metrics>,
+    /// Wakes the webhook worker when an order change owes a delivery.
+    pub webhook_wake: Arc<Notify>,
+    /// The first wait before a failed webhook is retried.
+    pub webhook_retry_base: Duration,
 }
 
 impl AppState {
@@ -59,6 +65,16 @@ impl AppState {
             payments: Arc::new(TestProvider::default()),
             live: LiveHub::default(),
             metrics: Arc::default(),
+            webhook_wake: Arc::default(),
+            webhook_retry_base: Duration::from_secs(1),
+        }
+    }
+
+    /// The same state with another first webhook retry wait.
+    pub fn with_webhook_retry_base(self, webhook_retry_base: Duration) -> AppState {
+        AppState {
+            webhook_retry_base,
+            ..self
         }
     }
 
@@ -113,6 +129,7 @@ pub fn router(state: AppState, dirs: &StaticDirs) -> Router {
             "/v1/merchant/orders/{number}/status",
             post(merchant::transition),
         )
+        .route("/v1/merchant/webhook", put(merchant::set_webhook))
         .route("/v1/partner/sessions/{id}", get(partner::session_summary))
         // Unknown API paths and methods answer with codes, like every error.
         .route("/v1/{*rest}", any(not_found))

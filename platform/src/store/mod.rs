@@ -7,7 +7,8 @@
 //!
 //! This file holds the handle and the catalog; each other area has its own
 //! submodule (`sessions` for sessions and carts, `orders` for orders and
-//! checkout's idempotency records, `events` for reported events, `keys` for API keys). Every write transaction
+//! checkout's idempotency records, `events` for reported events, `keys` for API keys, `webhooks` for webhook
+//! endpoints and the outbox). Every write transaction
 //! starts with `BEGIN IMMEDIATE` while holding [`Store::writer`], so writers
 //! queue in order inside the process instead of spinning on SQLite's busy
 //! handler, and a transaction that reads before it writes can never fail to
@@ -17,9 +18,11 @@ mod events;
 mod keys;
 mod orders;
 mod sessions;
+mod webhooks;
 
 pub use orders::{Claim, NewOrder, Placement};
 pub use sessions::SessionRecord;
+pub use webhooks::Delivery;
 
 use std::path::Path;
 use std::str::FromStr;

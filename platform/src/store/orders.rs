@@ -2,8 +2,8 @@
 //!
 //! Checkout claims its `Idempotency-Key` first ([`Store::claim`]), so only
 //! one request per key and session does the work; the order, its lines, the
-//! stock it takes, the cart lines it consumes and the key's recorded answer
-//! are then written in one transaction ([`Store::place_order`]). Either all
+//! stock it takes, the cart lines it consumes, the key's recorded answer
+//! and the webhook delivery it owes are then written in one transaction ([`Store::place_order`]). Either all
 //! of it is durable or none of it is, and a retry after a crash finds either
 //! the recorded answer or nothing.
 
@@ -298,6 +298,7 @@ impl Store {
             &body,
         )
         .await?;
+        super::webhooks::enqueue(&mut write.tx, order_id, "order.placed").await?;
         write.commit().await?;
         Ok(Placement::Placed(confirmation))
     }
@@ -381,15 +382,18 @@ impl Store {
         let Some(changed) = changed else {
             return Ok(false);
         };
+        let order_id: i64 = changed.get("id");
         if to == OrderStatus::Cancelled {
             sqlx::query(
                 "UPDATE products SET stock = stock + l.quantity
                  FROM order_lines l WHERE l.order_id = ? AND products.id = l.product_id",
             )
-            .bind(changed.get::<i64, _>("id"))
+            .bind(order_id)
             .execute(&mut *write.tx)
             .await?;
         }
+        let kind = format!("order.{}", to.as_str());
+        super::webhooks::enqueue(&mut write.tx, order_id, &kind).await?;
         write.commit().await?;
         Ok(true)
     }

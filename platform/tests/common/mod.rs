@@ -23,13 +23,19 @@ pub struct Platform {
 impl Platform {
     /// Starts a platform with the demo store.
     pub async fn start() -> Platform {
+        Platform::start_with(|state| state).await
+    }
+
+    /// Starts a platform with the demo store and its state adjusted by
+    /// `adjust` (e.g. a shorter webhook retry wait).
+    pub async fn start_with(adjust: impl FnOnce(AppState) -> AppState) -> Platform {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("kiosk.db")).await.unwrap();
         seed::demo(&store).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let payments = Arc::new(TestProvider::default());
-        let state = AppState::new(store.clone()).with_payments(payments.clone());
+        let state = adjust(AppState::new(store.clone()).with_payments(payments.clone()));
         tokio::spawn(kiosk_platform::serve_with(
             listener,
             state,
