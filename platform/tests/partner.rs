@@ -1,5 +1,6 @@
-//! The ad server's session summary over HTTP: partner keys, merchant
-//! scoping, and what a summary holds.
+//! The partner API over HTTP: an ad network opens a session, reads
+//! products and checks out by session id, in JSON or XML by `Accept`; an
+//! ad server reads session summaries. Partner keys, merchant scoping.
 
 mod common;
 
@@ -133,4 +134,195 @@ async fn summaries_are_scoped_to_the_merchant() {
         "session_not_found",
     )
     .await;
+}
+
+/// The text of the first `<tag>` element in an XML document.
+fn xml_field(xml: &str, tag: &str) -> String {
+    let open = format!("<{tag}>");
+    let start = xml
+        .find(&open)
+        .unwrap_or_else(|| panic!("no <{tag}> in {xml}"))
+        + open.len();
+    let end = start + xml[start..].find(&format!("</{tag}>")).unwrap();
+    xml[start..end].to_string()
+}
+
+/// The ad-network flow in XML: open a session, read a product, fill the
+/// cart with the session's token, check out by session id with payment
+/// data; answers are XML with the same fields as the JSON ones.
+#[tokio::test]
+async fn ad_network_flow_in_xml() {
+    let platform = Platform::start().await;
+    let partner = key(&platform, DEMO_MERCHANT, KeyKind::Partner).await;
+
+    let opened = platform
+        .client
+        .post(platform.url("/v1/partner/sessions"))
+        .bearer_auth(&partner)
+        .header("accept", "application/xml")
+        .json(&json!({ "campaign": "net-42", "click_id": "clk-9" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(opened.status(), StatusCode::CREATED);
+    assert!(opened.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("application/xml"));
+    let xml = opened.text().await.unwrap();
+    assert!(xml.starts_with("<?xml"), "{xml}");
+    let session_id = xml_field(&xml, "id");
+    let token = xml_field(&xml, "token");
+    assert!(session_id.starts_with("ses_") && token.starts_with("kst_"));
+    assert_eq!(xml_field(&xml, "campaign"), "net-42");
+
+    let product = platform
+        .client
+        .get(platform.url("/v1/products/prd_camp-mug"))
+        .header("accept", "text/xml, application/json;q=0.5")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(xml_field(&product, "title"), "Enamel Camp Mug");
+    assert_eq!(xml_field(&product, "amount_minor"), "1450");
+
+    platform.add_ok(&token, "prd_camp-mug", 2).await;
+    let mut body = checkout_body();
+    body["session_id"] = json!(session_id);
+    let order = platform
+        .client
+        .post(platform.url("/v1/partner/checkout"))
+        .bearer_auth(&partner)
+        .header("idempotency-key", "net-order-1")
+        .header("accept", "application/xml")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(order.status(), StatusCode::CREATED);
+    let xml = order.text().await.unwrap();
+    assert_eq!(xml_field(&xml, "status"), "placed");
+    assert_eq!(xml_field(&xml, "card_last4"), "4242");
+    assert!(xml_field(&xml, "number").len() == 12, "{xml}");
+
+    // The order is attributed to the network's campaign and click.
+    let secret = key(&platform, DEMO_MERCHANT, KeyKind::Secret).await;
+    let orders: serde_json::Value = platform
+        .client
+        .get(platform.url("/v1/merchant/orders"))
+        .bearer_auth(&secret)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(orders["orders"][0]["attribution"]["click_id"], "clk-9");
+}
+
+/// The same partner checkout in JSON, and its failures as XML errors with
+/// the usual codes: a declined card (402), no key (401).
+#[tokio::test]
+async fn partner_checkout_json_and_xml_errors() {
+    let platform = Platform::start().await;
+    let partner = key(&platform, DEMO_MERCHANT, KeyKind::Partner).await;
+    let session = platform.session_with("prd_camp-mug", 1).await;
+
+    let mut declined = common::checkout_body_with_card("4000000000000002");
+    declined["session_id"] = json!(session.id);
+    let response = platform
+        .client
+        .post(platform.url("/v1/partner/checkout"))
+        .bearer_auth(&partner)
+        .header("idempotency-key", "d")
+        .header("accept", "application/xml")
+        .json(&declined)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::PAYMENT_REQUIRED);
+    let xml = response.text().await.unwrap();
+    assert!(xml.contains("<error><code>card_declined</code>"), "{xml}");
+
+    let anonymous = platform
+        .client
+        .post(platform.url("/v1/partner/checkout"))
+        .header("accept", "application/xml")
+        .json(&declined)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        xml_field(&anonymous.text().await.unwrap(), "code"),
+        "unauthorized"
+    );
+
+    let mut body = checkout_body();
+    body["session_id"] = json!(session.id);
+    let placed = platform
+        .client
+        .post(platform.url("/v1/partner/checkout"))
+        .bearer_auth(&partner)
+        .header("idempotency-key", "ok")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(placed.status(), StatusCode::CREATED);
+    let order: kiosk_wire::OrderConfirmation = placed.json().await.unwrap();
+    assert_eq!(order.lines[0].product_id, "prd_camp-mug");
+}
+
+/// Partner calls stay within the key's merchant and scope: another
+/// merchant's key cannot check this session out (404), a publishable key
+/// cannot open sessions (403), and a checkout without an idempotency key
+/// is refused (400).
+#[tokio::test]
+async fn partner_calls_are_scoped() {
+    let platform = Platform::start().await;
+    platform
+        .store
+        .upsert_merchant("m_other", "Other")
+        .await
+        .unwrap();
+    let other = key(&platform, "m_other", KeyKind::Partner).await;
+    let partner = key(&platform, DEMO_MERCHANT, KeyKind::Partner).await;
+    let publishable = key(&platform, DEMO_MERCHANT, KeyKind::Publishable).await;
+    let session = platform.session_with("prd_camp-mug", 1).await;
+    let mut body = checkout_body();
+    body["session_id"] = json!(session.id);
+
+    let foreign = platform
+        .client
+        .post(platform.url("/v1/partner/checkout"))
+        .bearer_auth(&other)
+        .header("idempotency-key", "k")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_error(foreign, StatusCode::NOT_FOUND, "session_not_found").await;
+
+    let opened = platform
+        .client
+        .post(platform.url("/v1/partner/sessions"))
+        .bearer_auth(&publishable)
+        .send()
+        .await
+        .unwrap();
+    assert_error(opened, StatusCode::FORBIDDEN, "forbidden").await;
+
+    let no_key = platform
+        .client
+        .post(platform.url("/v1/partner/checkout"))
+        .bearer_auth(&partner)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_error(no_key, StatusCode::BAD_REQUEST, "idempotency_key_missing").await;
 }

@@ -60,6 +60,8 @@ async fn junk_never_gets_a_server_error() {
         (Method::POST, "/v1/merchant/feed"),
         (Method::PUT, "/v1/sessions"),
         (Method::PUT, "/v1/merchant/webhook"),
+        (Method::POST, "/v1/partner/sessions"),
+        (Method::POST, "/v1/partner/checkout"),
         (Method::GET, "/v1/no/such/endpoint"),
     ];
     let bodies: [&[u8]; 8] = [

@@ -499,6 +499,15 @@ pub struct WebhookEndpoint {
     pub secret: String,
 }
 
+/// Body of `POST /v1/partner/checkout`: an ad network checks out a session
+/// it names by public id, with the same fields as a shopper's checkout.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartnerCheckout {
+    pub session_id: String,
+    #[serde(flatten)]
+    pub checkout: CheckoutRequest,
+}
+
 /// The body of every error response: a stable machine code and a sentence
 /// for people. Clients branch on `code`, never on `message`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -28,15 +28,26 @@ pub async fn checkout(
     ApiJson(request): ApiJson<CheckoutRequest>,
 ) -> Result<Response> {
     let session = state.store.session_by_token(token.required()?).await?;
+    run(&state, &session, &headers, &request).await
+}
+
+/// Checks out `session` with the request's `Idempotency-Key`, then tells
+/// subscribers, the webhook worker and the counters what happened.
+pub(crate) async fn run(
+    state: &AppState,
+    session: &SessionRecord,
+    headers: &HeaderMap,
+    request: &CheckoutRequest,
+) -> Result<Response> {
     let key = match headers.get("idempotency-key") {
         None => None,
         Some(value) => Some(value.to_str().map_err(|_| Error::IdempotencyKeyInvalid)?),
     };
-    let answer = checkout::checkout(&state.store, &state.payments, &session, key, &request).await?;
+    let answer = checkout::checkout(&state.store, &state.payments, session, key, request).await?;
     if let Some(placed) = &answer.placed {
         state.metrics.order_placed();
         state.webhook_wake.notify_one();
-        announce(&state, &session, placed).await;
+        announce(state, session, placed).await;
     } else if !answer.replayed && !answer.status.is_success() {
         let code = serde_json::from_str::<kiosk_wire::ApiError>(&answer.body)
             .map(|error| error.code)

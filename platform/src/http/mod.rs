@@ -4,8 +4,8 @@
 //! (`sessions` for sessions, carts and the placement boot read, `checkout`
 //! for checkout and the shopper's order confirmation, `events` for event
 //! ingest, `merchant` for the secret-key order API, `live` for the live
-//! stream and the product changes that feed it, `partner` for ad servers'
-//! session summaries) and
+//! stream and the product changes that feed it, `partner` for ad servers
+//! and ad networks, `negotiate` for XML answers) and
 //! `extract` holds the extractors that turn bad input into stable errors. `/media/...` serves product images.
 //! When configured, `/ad/` serves the built creative (Trunk's `dist`) and `/`
 //! the demo publisher site, so the demo needs one process only; in
@@ -16,6 +16,7 @@ mod events;
 pub(crate) mod extract;
 mod live;
 mod merchant;
+mod negotiate;
 mod partner;
 mod sessions;
 
@@ -130,10 +131,13 @@ pub fn router(state: AppState, dirs: &StaticDirs) -> Router {
             post(merchant::transition),
         )
         .route("/v1/merchant/webhook", put(merchant::set_webhook))
+        .route("/v1/partner/sessions", post(partner::open_session))
         .route("/v1/partner/sessions/{id}", get(partner::session_summary))
+        .route("/v1/partner/checkout", post(partner::checkout))
         // Unknown API paths and methods answer with codes, like every error.
         .route("/v1/{*rest}", any(not_found))
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn(negotiate::xml_when_asked))
         .layer(CorsLayer::permissive());
 
     let counters = state.metrics.clone();

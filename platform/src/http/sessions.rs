@@ -219,7 +219,7 @@ fn with_cookie(status: StatusCode, session: Session) -> Response {
     (status, [cookie], Json(session)).into_response()
 }
 
-fn check_attribution(attribution: &Attribution) -> Result<()> {
+pub(crate) fn check_attribution(attribution: &Attribution) -> Result<()> {
     let fields = [
         ("campaign", &attribution.campaign),
         ("creative", &attribution.creative),

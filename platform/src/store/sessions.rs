@@ -29,16 +29,28 @@ impl Store {
         &self,
         attribution: &Attribution,
     ) -> Result<(SessionRecord, String)> {
+        self.create_session_for(attribution, None).await
+    }
+
+    /// Creates a session, bound from the start to `merchant_id` if given
+    /// (sessions an ad network opens for one merchant).
+    pub async fn create_session_for(
+        &self,
+        attribution: &Attribution,
+        merchant_id: Option<&str>,
+    ) -> Result<(SessionRecord, String)> {
         let id = token::random_id("ses_", 16);
         let secret = token::secret("kst_");
         let mut write = self.write().await?;
         sqlx::query(
             "INSERT INTO sessions
-                 (id, token_hash, campaign, creative, placement, click_id, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?)",
+                 (id, token_hash, merchant_id, campaign, creative, placement, click_id,
+                  created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&id)
         .bind(token::digest(&secret))
+        .bind(merchant_id)
         .bind(&attribution.campaign)
         .bind(&attribution.creative)
         .bind(&attribution.placement)
@@ -49,7 +61,7 @@ impl Store {
         write.commit().await?;
         let record = SessionRecord {
             id,
-            merchant_id: None,
+            merchant_id: merchant_id.map(str::to_string),
             attribution: attribution.clone(),
         };
         Ok((record, secret))
