@@ -6,10 +6,11 @@
 //! cart into an order through a [`payments`] provider, [`orders`] moves it
 //! through its states, [`keys`] authenticates merchants, [`live`] fans
 //! changes out to subscribers, [`metrics`] counts for `/metrics`,
-//! [`webhooks`] delivers orders to merchants, [`pricing`] computes
-//! every amount, [`token`] makes secrets and their digests, [`seed`] writes
-//! the demo store and [`media`] draws product images. [`serve`] ties them to a
-//! listener; `main.rs` is only the command line around it.
+//! [`webhooks`] delivers orders to merchants, [`pricing`] computes every
+//! amount, [`token`] makes secrets and their digests, [`seed`] writes the
+//! demo store and [`media`] draws product images. [`serve`] ties them to a
+//! listener (and starts the webhook worker); `main.rs` is only the command
+//! line around it.
 
 pub mod checkout;
 pub mod error;

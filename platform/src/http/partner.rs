@@ -10,15 +10,14 @@
 //! key's merchant only: a session of another merchant is a plain 404. Like
 //! every answer, these are JSON or, on request, XML (see `negotiate`).
 
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use kiosk_wire::{Attribution, PartnerCheckout, SessionSummary};
+use kiosk_wire::{PartnerCheckout, SessionSummary};
 
-use super::extract::{json_from_bytes, ApiJson, ApiPath, RawBody};
-use super::sessions::{check_attribution, load};
+use super::extract::{ApiJson, ApiPath, RawBody};
+use super::sessions::{attribution_from, load};
 use super::AppState;
 use crate::error::{Error, Result};
 use crate::keys::{ApiKey, PartnerKey};
@@ -100,14 +99,4 @@ async fn merchant_session(state: &AppState, key: &ApiKey, id: &str) -> Result<Se
                 .is_none_or(|m| m == key.merchant_id())
         })
         .ok_or(Error::SessionNotFound)
-}
-
-fn attribution_from(body: &Bytes) -> Result<Attribution> {
-    let attribution = if body.iter().all(u8::is_ascii_whitespace) {
-        Attribution::default()
-    } else {
-        json_from_bytes(body)?
-    };
-    check_attribution(&attribution)?;
-    Ok(attribution)
 }

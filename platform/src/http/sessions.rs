@@ -25,12 +25,7 @@ const MAX_ATTRIBUTION_LEN: usize = 256;
 
 /// `POST /v1/sessions`: a new session, with optional attribution as the body.
 pub async fn create(State(state): State<AppState>, RawBody(body): RawBody) -> Result<Response> {
-    let attribution: Attribution = if body.iter().all(u8::is_ascii_whitespace) {
-        Attribution::default()
-    } else {
-        json_from_bytes(&body)?
-    };
-    check_attribution(&attribution)?;
+    let attribution = attribution_from(&body)?;
     let session = new_session(&state, &attribution).await?;
     Ok(with_cookie(StatusCode::CREATED, session))
 }
@@ -219,7 +214,18 @@ fn with_cookie(status: StatusCode, session: Session) -> Response {
     (status, [cookie], Json(session)).into_response()
 }
 
-pub(crate) fn check_attribution(attribution: &Attribution) -> Result<()> {
+/// The attribution in a session-creating body; an empty body means none.
+pub(crate) fn attribution_from(body: &axum::body::Bytes) -> Result<Attribution> {
+    let attribution = if body.iter().all(u8::is_ascii_whitespace) {
+        Attribution::default()
+    } else {
+        json_from_bytes(body)?
+    };
+    check_attribution(&attribution)?;
+    Ok(attribution)
+}
+
+fn check_attribution(attribution: &Attribution) -> Result<()> {
     let fields = [
         ("campaign", &attribution.campaign),
         ("creative", &attribution.creative),
