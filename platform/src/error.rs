@@ -42,6 +42,8 @@ pub enum Error {
     ProductNotFound(String),
     #[error("no placement with id {0:?}")]
     PlacementNotFound(String),
+    #[error("no collection with id {0:?}")]
+    CollectionNotFound(String),
 
     #[error(
         "this request needs a session token (Authorization: Bearer or the kiosk_session cookie)"
@@ -127,6 +129,7 @@ impl Error {
             Error::MethodNotAllowed => (S::METHOD_NOT_ALLOWED, "method_not_allowed"),
             Error::ProductNotFound(_) => (S::NOT_FOUND, "product_not_found"),
             Error::PlacementNotFound(_) => (S::NOT_FOUND, "placement_not_found"),
+            Error::CollectionNotFound(_) => (S::NOT_FOUND, "collection_not_found"),
             Error::SessionRequired => (S::UNAUTHORIZED, "session_required"),
             Error::SessionNotFound => (S::NOT_FOUND, "session_not_found"),
             Error::InvalidAttribution(_) => (S::UNPROCESSABLE_ENTITY, "invalid_attribution"),

@@ -1,4 +1,5 @@
-//! The demo store: one merchant, its catalog and two placements.
+//! The demo store: one merchant, its catalog, collections and two
+//! placements.
 //!
 //! Seeding is idempotent (every row is an upsert), so `seed` can run on every
 //! demo start and always leaves the same store behind, restoring stock and
@@ -13,6 +14,25 @@ pub const DEMO_MERCHANT: &str = "m_northwind";
 pub const DEMO_PLACEMENTS: &[(&str, &str, i64)] = &[
     ("pl_sidebar", "Article sidebar, 300x250", 3),
     ("pl_leaderboard", "Leaderboard, 728x90", 4),
+];
+
+/// (id, name, product ids) of the demo collections.
+pub const DEMO_COLLECTIONS: &[(&str, &str, &[&str])] = &[
+    (
+        "col_camp-kitchen",
+        "Camp kitchen",
+        &["prd_stove", "prd_camp-mug", "prd_bottle"],
+    ),
+    (
+        "col_trail",
+        "On the trail",
+        &[
+            "prd_trail-runner",
+            "prd_wool-socks",
+            "prd_trek-poles",
+            "prd_day-pack",
+        ],
+    ),
 ];
 
 /// (id, title, description, price in cents, stock) of the demo catalog.
@@ -125,6 +145,11 @@ pub async fn demo(store: &Store) -> crate::error::Result<()> {
                 stock: *stock,
                 position: position as i64,
             })
+            .await?;
+    }
+    for (id, name, products) in DEMO_COLLECTIONS {
+        store
+            .upsert_collection(id, DEMO_MERCHANT, name, products)
             .await?;
     }
     tracing::info!(

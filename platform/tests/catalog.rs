@@ -115,6 +115,39 @@ async fn product_by_id_and_unknown_product() {
     assert_eq!(error.code, "product_not_found");
 }
 
+/// A collection lists its products in its own order, sold-out ones
+/// included; an unknown collection is a 404 `collection_not_found`.
+#[tokio::test]
+async fn collections_list_their_products_in_order() {
+    let (base, _store, _dir) = start().await;
+    let body: kiosk_wire::CollectionProducts =
+        reqwest::get(format!("{base}/v1/collections/col_trail/products"))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+    assert_eq!(body.name, "On the trail");
+    let ids: Vec<&str> = body.products.iter().map(|p| p.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            "prd_trail-runner",
+            "prd_wool-socks",
+            "prd_trek-poles",
+            "prd_day-pack"
+        ]
+    );
+    assert_eq!(body.products[2].stock, 0);
+
+    let response = reqwest::get(format!("{base}/v1/collections/col_nope/products"))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    let error: ApiError = response.json().await.unwrap();
+    assert_eq!(error.code, "collection_not_found");
+}
+
 /// Product images are SVGs drawn by the platform; unknown ones are 404.
 #[tokio::test]
 async fn product_images_are_served_as_svg() {

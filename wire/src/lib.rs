@@ -64,6 +64,14 @@ pub struct PlacementProducts {
     pub session: Option<Session>,
 }
 
+/// The products of one of a merchant's collections, in its order.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CollectionProducts {
+    pub collection: String,
+    pub name: String,
+    pub products: Vec<Product>,
+}
+
 /// Where a session came from: the ad that started it. Every field is
 /// optional because a session can also start on the publisher's page.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

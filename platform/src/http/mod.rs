@@ -29,7 +29,7 @@ use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::{any, get, patch, post, put};
 use axum::{Json, Router};
-use kiosk_wire::Product;
+use kiosk_wire::{CollectionProducts, Product};
 use tokio::sync::Notify;
 use tower_http::cors::CorsLayer;
 use tower_http::services::ServeDir;
@@ -108,6 +108,7 @@ pub fn router(state: AppState, dirs: &StaticDirs) -> Router {
             "/v1/products/{id}",
             get(product).patch(live::update_product),
         )
+        .route("/v1/collections/{id}/products", get(collection_products))
         // Sessions and carts.
         .route("/v1/sessions", post(sessions::create))
         .route("/v1/sessions/current", get(sessions::current))
@@ -205,6 +206,18 @@ async fn product(
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<Product>> {
     Ok(Json(state.store.product(&id).await?))
+}
+
+async fn collection_products(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<CollectionProducts>> {
+    let (name, products) = state.store.collection_products(&id).await?;
+    Ok(Json(CollectionProducts {
+        collection: id,
+        name,
+        products,
+    }))
 }
 
 async fn product_image(

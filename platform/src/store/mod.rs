@@ -186,6 +186,64 @@ impl Store {
         Ok(product)
     }
 
+    /// Collection `id`: its name and products (sold-out ones included, so a
+    /// shop page can show them as such), in the collection's order.
+    pub async fn collection_products(&self, id: &str) -> Result<(String, Vec<Product>)> {
+        let name: String = sqlx::query_scalar("SELECT name FROM collections WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or_else(|| Error::CollectionNotFound(id.to_string()))?;
+        let rows = sqlx::query(
+            "SELECT p.id, p.title, p.description, p.image_url, p.price_minor, p.currency, p.stock
+             FROM collection_products c JOIN products p ON p.id = c.product_id
+             WHERE c.collection_id = ?
+             ORDER BY c.position, p.id",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok((name, rows.into_iter().map(product_from_row).collect()))
+    }
+
+    /// Creates the collection (or renames it) with exactly `product_ids`,
+    /// in that order.
+    pub async fn upsert_collection(
+        &self,
+        id: &str,
+        merchant_id: &str,
+        name: &str,
+        product_ids: &[&str],
+    ) -> Result<()> {
+        let mut write = self.write().await?;
+        sqlx::query(
+            "INSERT INTO collections (id, merchant_id, name) VALUES (?, ?, ?)
+             ON CONFLICT (id) DO UPDATE SET merchant_id = excluded.merchant_id,
+                 name = excluded.name",
+        )
+        .bind(id)
+        .bind(merchant_id)
+        .bind(name)
+        .execute(&mut *write.tx)
+        .await?;
+        sqlx::query("DELETE FROM collection_products WHERE collection_id = ?")
+            .bind(id)
+            .execute(&mut *write.tx)
+            .await?;
+        for (position, product_id) in product_ids.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO collection_products (collection_id, product_id, position)
+                 VALUES (?, ?, ?)",
+            )
+            .bind(id)
+            .bind(product_id)
+            .bind(position as i64)
+            .execute(&mut *write.tx)
+            .await?;
+        }
+        write.commit().await
+    }
+
     /// Creates the merchant or renames it.
     pub async fn upsert_merchant(&self, id: &str, name: &str) -> Result<()> {
         sqlx::query(
