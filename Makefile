@@ -1,5 +1,5 @@
 # Kiosk's commands. Each one installs what it needs first (scripts/setup.sh).
-.PHONY: help setup demo test build bench size fmt lint
+.PHONY: help setup demo test build bench size fmt lint export
 
 help: ## List the commands
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{ printf "  make %-6s %s\n", $$1, $$2 }'
@@ -26,3 +26,6 @@ fmt: ## Format all Rust code
 
 lint: setup ## cargo fmt --check and clippy -D warnings, native and wasm
 	@scripts/lint.sh
+
+export: build ## Package the creative for ad servers (HTML5 zips + third-party tags) into exports/
+	@scripts/export.sh

@@ -81,3 +81,22 @@ pub fn global(name: &str) -> Option<JsValue> {
         .ok()
         .filter(|value| !value.is_undefined() && !value.is_null())
 }
+
+/// Resolves at the browser's next animation frame: after the DOM changes
+/// made so far are laid out for painting.
+pub async fn next_frame() {
+    let promise = Promise::new(&mut |resolve, _| {
+        if let Some(window) = global("window") {
+            call_method(&window, "requestAnimationFrame", &[resolve.into()]);
+        }
+    });
+    let _ = JsFuture::from(promise).await;
+}
+
+/// Records a User Timing mark (`performance.mark`), which benchmarks and
+/// browser tools read.
+pub fn mark(name: &str) {
+    if let Some(performance) = global("performance") {
+        call_method(&performance, "mark", &[name.into()]);
+    }
+}

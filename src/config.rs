@@ -1,6 +1,9 @@
 //! The creative's configuration, read from the URL the ad server loaded it
 //! with: the query string, then the fragment (ad servers that cannot add
-//! query parameters append `#key=value&...`; a fragment value wins).
+//! query parameters append `#key=value&...`; a fragment value wins). A
+//! packaged creative (`kiosk-export`) carries its defaults in
+//! `<meta name="kiosk-config" content="key=value&...">`, which the URL
+//! overrides.
 //!
 //! | parameter | meaning |
 //! | --- | --- |
@@ -8,6 +11,7 @@
 //! | `placement` | the placement this ad fills (default `pl_sidebar`) |
 //! | `campaign`, `creative` | ids echoed into every event |
 //! | `click` | the ad server's click-through prefix (`%%CLICK_URL_UNESC%%`), put before every exit URL |
+//! | `clickTag` | an HTML5 ad server's complete click URL (also read from a global `clickTag`); when set, every exit opens it |
 //! | `landing` | where the fallback and the merchant link go |
 //! | `fallback` | image shown when the platform cannot answer |
 //! | `locale` | BCP 47 locale for prices (default: the browser's) |
@@ -24,6 +28,9 @@ pub struct AdConfig {
     pub creative: Option<String>,
     /// The ad server's click-tracking prefix, applied to every exit.
     pub click_prefix: String,
+    /// An HTML5 ad server's full click URL (`clickTag`), which already
+    /// leads to the landing page the ad server was given.
+    pub click_tag: Option<String>,
     /// The merchant's landing page, for the fallback and exits.
     pub landing: Option<String>,
     /// Image the fallback shows.
@@ -46,16 +53,26 @@ impl AdConfig {
         origin: &str,
         browser_locale: &str,
     ) -> AdConfig {
-        let query = web_sys::UrlSearchParams::new_with_str(query).ok();
-        let fragment =
-            web_sys::UrlSearchParams::new_with_str(fragment.trim_start_matches('#')).ok();
+        AdConfig::from_sources(
+            &[fragment.trim_start_matches('#'), query],
+            origin,
+            browser_locale,
+        )
+    }
+
+    /// Reads the configuration from parameter strings in order of
+    /// precedence (the first that has a value wins).
+    fn from_sources(sources: &[&str], origin: &str, browser_locale: &str) -> AdConfig {
+        let sources: Vec<_> = sources
+            .iter()
+            .filter_map(|source| web_sys::UrlSearchParams::new_with_str(source).ok())
+            .collect();
         let param = |name: &str| {
-            [&fragment, &query]
-                .into_iter()
-                .flatten()
-                .find_map(|params| params.get(name))
+            sources
+                .iter()
+                .filter_map(|params| params.get(name))
                 .map(|value| value.trim().to_string())
-                .filter(|value| !value.is_empty())
+                .find(|value| !value.is_empty())
         };
         AdConfig {
             platform: param("platform")
@@ -66,6 +83,7 @@ impl AdConfig {
             campaign: param("campaign"),
             creative: param("creative"),
             click_prefix: param("click").unwrap_or_default(),
+            click_tag: param("clickTag").or_else(|| param("clickTAG")),
             landing: param("landing"),
             fallback_image: param("fallback"),
             locale: param("locale").unwrap_or_else(|| browser_locale.to_string()),
@@ -83,14 +101,32 @@ impl AdConfig {
                 .unwrap_or_default()
         };
         let locale = window
+            .as_ref()
             .and_then(|w| w.navigator().language())
             .unwrap_or_else(|| "en-US".into());
-        AdConfig::from_url_parts(
-            &read(web_sys::Location::search),
-            &read(web_sys::Location::hash),
+        let packaged = window
+            .and_then(|w| w.document())
+            .and_then(|d| d.query_selector("meta[name=kiosk-config]").ok().flatten())
+            .and_then(|meta| meta.get_attribute("content"))
+            .unwrap_or_default();
+        let hash = read(web_sys::Location::hash);
+        let mut config = AdConfig::from_sources(
+            &[
+                hash.trim_start_matches('#'),
+                &read(web_sys::Location::search),
+                &packaged,
+            ],
             &read(web_sys::Location::origin),
             &locale,
-        )
+        );
+        // HTML5 ad servers also hand the click URL over as a global.
+        if config.click_tag.is_none() {
+            config.click_tag = ["clickTag", "clickTAG"]
+                .into_iter()
+                .find_map(|name| crate::browser::global(name)?.as_string())
+                .filter(|url| !url.is_empty());
+        }
+        config
     }
 
     /// Turns a platform-relative URL (`/media/...`) into an absolute one.
@@ -102,9 +138,18 @@ impl AdConfig {
         }
     }
 
-    /// The URL an exit to `destination` opens: the ad server's click prefix
-    /// (which counts the click and redirects) followed by the destination.
+    /// The URL an exit to `destination` opens: the ad server's `clickTag`
+    /// if it gave one, else its click prefix (which counts the click and
+    /// redirects) followed by the destination.
     pub fn exit_url(&self, destination: &str) -> String {
-        format!("{}{}", self.click_prefix, destination)
+        match &self.click_tag {
+            Some(click_tag) => click_tag.clone(),
+            None => format!("{}{}", self.click_prefix, destination),
+        }
+    }
+
+    /// Whether the ad has somewhere to send a click.
+    pub fn has_exit(&self) -> bool {
+        self.landing.is_some() || self.click_tag.is_some()
     }
 }

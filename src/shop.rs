@@ -147,11 +147,11 @@ impl Shop {
     /// tracking.
     pub fn exit(&self, product: Option<&str>) {
         let config = self.config.get_value();
-        let Some(landing) = config.landing.clone() else {
+        if !config.has_exit() {
             return;
-        };
+        }
         self.track(EventKind::Click, product);
-        let url = config.exit_url(&landing);
+        let url = config.exit_url(config.landing.as_deref().unwrap_or_default());
         self.host.with_value(|host| host.open(&url));
     }
 

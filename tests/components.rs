@@ -380,3 +380,20 @@ fn viewability_restarts_when_the_ad_leaves_view() {
     assert!(!never.observe(0.0, 0.49));
     assert!(!never.observe(10_000.0, 0.49));
 }
+
+/// An HTML5 ad server's `clickTag` is the whole click URL: every exit opens
+/// it as given.
+#[wasm_bindgen_test]
+fn click_tag_replaces_the_exit_url() {
+    let config = AdConfig::from_url_parts(
+        "?clickTag=https%3A%2F%2Fadserver.example%2Fclick%3Fid%3D7&landing=https%3A%2F%2Fshop.example%2F",
+        "",
+        "https://cdn.example",
+        "en-US",
+    );
+    assert!(config.has_exit());
+    assert_eq!(
+        config.exit_url("https://shop.example/"),
+        "https://adserver.example/click?id=7"
+    );
+}

@@ -39,10 +39,15 @@ struct Pages {
 impl AdServer {
     /// Starts an ad server whose pages point ads at `platform`.
     pub async fn start(platform: &str) -> anyhow::Result<AdServer> {
+        AdServer::start_with(platform, creative_dir()?).await
+    }
+
+    /// Starts an ad server hosting the creative found in `creative`.
+    pub async fn start_with(platform: &str, creative: PathBuf) -> anyhow::Result<AdServer> {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
         let pages = Arc::new(Pages {
-            creative: creative_dir()?,
+            creative,
             fixtures: workspace().join("e2e/fixtures"),
             platform: platform.trim_end_matches('/').to_string(),
             port: addr.port(),
@@ -53,6 +58,11 @@ impl AdServer {
             .with_state(pages);
         tokio::spawn(async move { axum::serve(listener, app).await });
         Ok(AdServer { addr })
+    }
+
+    /// The URL of the creative's own page `file` (on the creative origin).
+    pub fn creative(&self, file: &str) -> String {
+        format!("http://localhost:{}/creative/{file}", self.addr.port())
     }
 
     /// The URL of publisher page `page` (a file in `e2e/fixtures/`).

@@ -26,6 +26,8 @@ use crate::tracking::Tracker;
 
 /// How long the ad waits for its boot request before showing the fallback.
 pub const BOOT_TIMEOUT_MS: i32 = 3000;
+/// The User Timing mark set when the first products are on screen.
+pub const PRODUCTS_PAINTED_MARK: &str = "kiosk:products-painted";
 /// Where the ad remembers its session token in its own storage.
 const SESSION_KEY_PREFIX: &str = "kiosk.session@";
 
@@ -70,6 +72,12 @@ pub fn AdUnit(config: AdConfig, host: Host) -> impl IntoView {
         shop.products.set(answer.products);
         shop.session.set(answer.session);
         boot.set(Boot::Ready);
+        // Marked at the next frame, without holding up the rest of boot
+        // (frames out of view may get no animation frames for a while).
+        spawn_local(async {
+            browser::next_frame().await;
+            browser::mark(PRODUCTS_PAINTED_MARK);
+        });
         crate::live::subscribe(shop);
         shop.track(EventKind::Impression, None);
         if let Some(section) = root.get_untracked() {
@@ -112,7 +120,18 @@ fn Storefront() -> impl IntoView {
 
     view! {
         <header class="kiosk-header">
-            <span class="kiosk-brand">"Shop the ad"</span>
+            {move || {
+                if shop.config.with_value(AdConfig::has_exit) {
+                    view! {
+                        <button class="kiosk-brand kiosk-exit" on:click=move |_| shop.exit(None)>
+                            "Visit the shop"
+                        </button>
+                    }
+                        .into_any()
+                } else {
+                    view! { <span class="kiosk-brand">"Shop the ad"</span> }.into_any()
+                }
+            }}
             <CartButton/>
         </header>
         <Show

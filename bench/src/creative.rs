@@ -1,0 +1,167 @@
+//! The creative: bytes, platform requests before the first product paint,
+//! time from navigation to that paint, and live-change latency, all in
+//! headless Chrome against a platform on loopback.
+
+use std::io::Write as _;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use fantoccini::Locator;
+use kiosk_e2e::{creative_dir, Browser, Platform};
+
+use crate::quantile;
+
+/// Fresh-browser page loads measured for first paint.
+const PAINT_RUNS: usize = 5;
+/// Price changes measured for live latency.
+const LIVE_RUNS: usize = 20;
+/// DESIGN.md: html + js + wasm, gzip.
+const SIZE_BUDGET_BYTES: f64 = 100.0 * 1024.0;
+
+pub async fn run() -> anyhow::Result<()> {
+    sizes()?;
+    let platform = Platform::start().await?;
+    first_paint(&platform).await?;
+    live_latency(&platform).await?;
+    Ok(())
+}
+
+/// Raw and gzip bytes of each file Trunk wrote.
+fn sizes() -> anyhow::Result<()> {
+    let dir = creative_dir()?;
+    println!("\n== ad creative bundle ({}), bytes", dir.display());
+    println!("   {:<34} {:>10} {:>10}", "file", "raw", "gzip -9");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)?.filter_map(Result::ok).collect();
+    files.sort_by_key(|entry| entry.file_name());
+    let (mut raw_total, mut gzip_total) = (0usize, 0usize);
+    for entry in files {
+        let bytes = std::fs::read(entry.path())?;
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        encoder.write_all(&bytes)?;
+        let gzip = encoder.finish()?.len();
+        raw_total += bytes.len();
+        gzip_total += gzip;
+        println!(
+            "   {:<34} {:>10} {:>10}",
+            entry.file_name().to_string_lossy(),
+            bytes.len(),
+            gzip
+        );
+    }
+    println!(
+        "   {:<34} {:>10} {:>10}",
+        "total (all load before first paint)", raw_total, gzip_total
+    );
+    println!(
+        "   gzip total / budget (100 KB): {:.2}",
+        gzip_total as f64 / SIZE_BUDGET_BYTES
+    );
+    Ok(())
+}
+
+/// Time from navigation to the ad's `kiosk:products-painted` mark, and the
+/// platform API requests made before it, over fresh browser sessions.
+async fn first_paint(platform: &Platform) -> anyhow::Result<()> {
+    let url = format!(
+        "http://127.0.0.1:{}/ad/?placement=pl_sidebar&locale=en-US",
+        platform.addr.port()
+    );
+    let mut paints = Vec::new();
+    let mut api_requests = Vec::new();
+    for _ in 0..PAINT_RUNS {
+        let browser = Browser::start().await?;
+        browser.client.goto(&url).await?;
+        let figures = loop {
+            let answer = browser
+                .eval(
+                    "const m = performance.getEntriesByName('kiosk:products-painted')[0];
+                     if (!m) return null;
+                     const api = performance.getEntriesByType('resource')
+                       .filter(e => e.name.includes('/v1/') && !e.name.includes('/v1/live')
+                                    && e.startTime < m.startTime).length;
+                     return [m.startTime, api];",
+                )
+                .await?;
+            if let Some(pair) = answer.as_array() {
+                break (
+                    pair[0].as_f64().unwrap_or(f64::NAN),
+                    pair[1].as_u64().unwrap_or(0),
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        };
+        paints.push(figures.0);
+        api_requests.push(figures.1);
+        browser.close().await?;
+    }
+    paints.sort_by(f64::total_cmp);
+    println!("\n== ad creative in headless Chrome, loopback ({PAINT_RUNS} fresh browsers)");
+    println!(
+        "   navigation to first product paint: median {:.1} ms (min {:.1}, max {:.1})",
+        quantile(&paints, 0.5),
+        paints[0],
+        paints[paints.len() - 1]
+    );
+    println!("   platform API requests before first paint: {api_requests:?} (budget: 1)");
+    println!("   budget: boot to products on screen under 150 ms");
+    Ok(())
+}
+
+/// From a price change through the API to the new price in an open ad's
+/// DOM, measured on the machine's one wall clock.
+async fn live_latency(platform: &Platform) -> anyhow::Result<()> {
+    let url = format!(
+        "http://127.0.0.1:{}/ad/?placement=pl_sidebar&locale=en-US",
+        platform.addr.port()
+    );
+    let browser = Browser::start().await?;
+    browser.client.goto(&url).await?;
+    browser
+        .client
+        .wait()
+        .for_element(Locator::Css("[data-live=connected]"))
+        .await?;
+    browser
+        .eval(
+            "window.__priceSeen = [];
+             new MutationObserver(() => {
+               window.__priceSeen.push([performance.timeOrigin + performance.now(),
+                 document.querySelector('.kiosk-product .kiosk-price').textContent]);
+             }).observe(document.querySelector('.kiosk-ad'),
+               { subtree: true, childList: true, characterData: true });
+             return true;",
+        )
+        .await?;
+
+    let mut latencies = Vec::new();
+    for run in 0..LIVE_RUNS {
+        let price = 10_000 + run as i64 * 100;
+        let shown = format!("€{}.00", price / 100);
+        let sent = SystemTime::now().duration_since(UNIX_EPOCH)?.as_secs_f64() * 1000.0;
+        platform.set_price("prd_trail-runner", price).await?;
+        let seen = loop {
+            let entries = browser.eval("return window.__priceSeen").await?;
+            let hit = entries.as_array().and_then(|list| {
+                list.iter()
+                    .find(|entry| entry[1].as_str() == Some(shown.as_str()))
+                    .and_then(|entry| entry[0].as_f64())
+            });
+            if let Some(at) = hit {
+                break at;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        };
+        latencies.push(seen - sent);
+    }
+    latencies.sort_by(f64::total_cmp);
+    println!(
+        "\n== live price change to visible ad ({LIVE_RUNS} changes through PATCH /v1/products)"
+    );
+    println!(
+        "   p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms (budget: p99 under 100 ms)",
+        quantile(&latencies, 0.5),
+        quantile(&latencies, 0.99),
+        latencies[latencies.len() - 1]
+    );
+    browser.close().await?;
+    Ok(())
+}

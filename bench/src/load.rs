@@ -1,0 +1,270 @@
+//! Platform load: wrk against the placement read, add to cart and checkout,
+//! and against a bare axum handler as the base of the ratios.
+//!
+//! wrk runs at full speed with a fixed number of connections (it has no
+//! fixed-rate mode), so the latencies are those of a saturated 2-core
+//! machine shared by the load generator: a harsher test than DESIGN.md's
+//! "2,000 req/s".
+
+use std::fmt::Write as _;
+use std::path::Path;
+use std::process::Command;
+
+use anyhow::{bail, Context};
+use kiosk_platform::{seed, StaticDirs, Store};
+use kiosk_wire::{ProductUpdate, Session};
+
+/// How long each wrk run lasts, in seconds.
+const SECONDS: u32 = 5;
+/// Concurrent connections per run.
+const CONNECTIONS: u32 = 8;
+/// Sessions with a one-line cart made ready for the checkout run: each can
+/// check out once.
+const CHECKOUT_SESSIONS: usize = 6000;
+
+/// One wrk run's figures.
+struct Figures {
+    name: &'static str,
+    requests_per_sec: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    non_2xx: u64,
+    requests: u64,
+}
+
+pub async fn run() -> anyhow::Result<()> {
+    println!("\n== platform under wrk ({CONNECTIONS} connections, {SECONDS} s each, loopback, release build)");
+    let dir = tempfile::tempdir()?;
+    let hello = start_hello().await?;
+    let (base, store) = start_platform(dir.path()).await?;
+    let client = reqwest::Client::new();
+
+    let cart_tokens = sessions(&client, &base, 200, false).await?;
+    println!("   preparing {CHECKOUT_SESSIONS} sessions with a cart for the checkout run...");
+    let checkout_tokens = sessions(&client, &base, CHECKOUT_SESSIONS, true).await?;
+    let _ = store;
+
+    let scripts = dir.path();
+    let add_script = scripts.join("add.lua");
+    std::fs::write(&add_script, lua_add_to_cart(&cart_tokens))?;
+    let checkout_script = scripts.join("checkout.lua");
+    std::fs::write(&checkout_script, lua_checkout(&checkout_tokens))?;
+
+    let runs = vec![
+        wrk("axum hello (base)", &format!("{hello}/"), None)?,
+        wrk(
+            "placement read",
+            &format!("{base}/v1/placements/pl_sidebar/products"),
+            None,
+        )?,
+        wrk(
+            "add to cart",
+            &format!("{base}/v1/cart/lines"),
+            Some(&add_script),
+        )?,
+        wrk(
+            "checkout",
+            &format!("{base}/v1/checkout"),
+            Some(&checkout_script),
+        )?,
+    ];
+
+    let base_run = &runs[0];
+    println!(
+        "   {:<20} {:>10} {:>9} {:>9} {:>9} {:>12} {:>12}",
+        "endpoint", "req/s", "p50 ms", "p99 ms", "non-2xx", "req/s ratio", "p99 ratio"
+    );
+    for run in &runs {
+        println!(
+            "   {:<20} {:>10.0} {:>9.2} {:>9.2} {:>9} {:>12.2} {:>12.2}",
+            run.name,
+            run.requests_per_sec,
+            run.p50_ms,
+            run.p99_ms,
+            run.non_2xx,
+            run.requests_per_sec / base_run.requests_per_sec,
+            run.p99_ms / base_run.p99_ms,
+        );
+    }
+    let checkout = &runs[3];
+    if checkout.requests > CHECKOUT_SESSIONS as u64 {
+        println!(
+            "   note: checkout ran out of prepared carts after {CHECKOUT_SESSIONS} orders; \
+             later requests were answered with errors and count as non-2xx"
+        );
+    }
+    println!("   budgets: placement read p99 < 5 ms at 2,000 req/s; checkout p99 < 20 ms");
+    Ok(())
+}
+
+/// A bare axum handler on loopback.
+async fn start_hello() -> anyhow::Result<String> {
+    let app = axum::Router::new().route("/", axum::routing::get(|| async { "hello" }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let url = format!("http://{}", listener.local_addr()?);
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    Ok(url)
+}
+
+/// The platform on a fresh SQLite file with the demo store and stock high
+/// enough that no run sells out.
+async fn start_platform(dir: &Path) -> anyhow::Result<(String, Store)> {
+    let store = Store::open(&dir.join("bench.db")).await?;
+    seed::demo(&store).await?;
+    for product in store.placement_products("pl_leaderboard").await? {
+        let update = ProductUpdate {
+            price_minor: None,
+            stock: Some(100_000_000),
+        };
+        store
+            .update_product(seed::DEMO_MERCHANT, &product.id, &update)
+            .await?;
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let url = format!("http://{}", listener.local_addr()?);
+    tokio::spawn(kiosk_platform::serve(
+        listener,
+        store.clone(),
+        StaticDirs::default(),
+    ));
+    Ok((url, store))
+}
+
+/// Creates `count` sessions, each with one product in its cart if `with_cart`.
+async fn sessions(
+    client: &reqwest::Client,
+    base: &str,
+    count: usize,
+    with_cart: bool,
+) -> anyhow::Result<Vec<String>> {
+    let mut tokens = Vec::with_capacity(count);
+    for _ in 0..count {
+        let session: Session = client
+            .post(format!("{base}/v1/sessions"))
+            .json(&serde_json::json!({}))
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?;
+        if with_cart {
+            client
+                .post(format!("{base}/v1/cart/lines"))
+                .bearer_auth(&session.token)
+                .json(&serde_json::json!({ "product_id": "prd_merino-tee", "quantity": 1 }))
+                .send()
+                .await?
+                .error_for_status()?;
+        }
+        tokens.push(session.token);
+    }
+    Ok(tokens)
+}
+
+fn lua_tokens(tokens: &[String]) -> String {
+    let mut lua = String::from("tokens = {");
+    for token in tokens {
+        let _ = write!(lua, "\"{token}\",");
+    }
+    lua.push_str("}\ncounter = 0\n");
+    lua
+}
+
+/// wrk script: add one unit to a cart, rotating over sessions.
+fn lua_add_to_cart(tokens: &[String]) -> String {
+    lua_tokens(tokens)
+        + r#"
+request = function()
+  counter = counter + 1
+  local token = tokens[(counter % #tokens) + 1]
+  return wrk.format("POST", nil, {
+    ["Authorization"] = "Bearer " .. token,
+    ["Content-Type"] = "application/json"
+  }, '{"product_id":"prd_camp-mug","quantity":1}')
+end
+"#
+}
+
+/// wrk script: each request checks out the next prepared session once.
+fn lua_checkout(tokens: &[String]) -> String {
+    lua_tokens(tokens)
+        + r#"
+body = '{"contact":{"email":"bench@example.com","name":"Bench"},' ..
+  '"shipping_address":{"line1":"1 Loop Road","city":"Berlin","postal_code":"10115","country":"DE"},' ..
+  '"shipping_option":"standard",' ..
+  '"payment":{"card_number":"4242424242424242","expiry":"12/30","cvc":"123"}}'
+request = function()
+  counter = counter + 1
+  local token = tokens[((counter - 1) % #tokens) + 1]
+  return wrk.format("POST", nil, {
+    ["Authorization"] = "Bearer " .. token,
+    ["Content-Type"] = "application/json",
+    ["Idempotency-Key"] = "bench-" .. counter
+  }, body)
+end
+"#
+}
+
+/// Runs wrk (one thread, so Lua scripts see every request in order) and
+/// reads its summary.
+fn wrk(name: &'static str, url: &str, script: Option<&Path>) -> anyhow::Result<Figures> {
+    let mut command = Command::new("wrk");
+    command.args([
+        "-t1",
+        &format!("-c{CONNECTIONS}"),
+        &format!("-d{SECONDS}s"),
+        "--latency",
+    ]);
+    if let Some(script) = script {
+        command.arg("-s").arg(script);
+    }
+    let output = command
+        .arg(url)
+        .output()
+        .context("running wrk (make setup installs it)")?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    if !output.status.success() {
+        bail!("wrk failed: {}", String::from_utf8_lossy(&output.stderr));
+    }
+    let field = |prefix: &str| {
+        text.lines()
+            .map(str::trim)
+            .find_map(|line| line.strip_prefix(prefix))
+            .map(|rest| rest.split_whitespace().next().unwrap_or("").to_string())
+    };
+    let millis = |value: Option<String>| value.map(|v| parse_duration_ms(&v)).unwrap_or(f64::NAN);
+    let requests = text
+        .lines()
+        .find(|line| line.contains("requests in"))
+        .and_then(|line| line.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    Ok(Figures {
+        name,
+        requests_per_sec: field("Requests/sec:")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0.0),
+        p50_ms: millis(field("50%")),
+        p99_ms: millis(field("99%")),
+        non_2xx: field("Non-2xx or 3xx responses:")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0),
+        requests,
+    })
+}
+
+/// wrk's durations ("812.00us", "1.20ms", "2.01s") in milliseconds.
+fn parse_duration_ms(value: &str) -> f64 {
+    let split = value
+        .find(|c: char| c.is_ascii_alphabetic())
+        .unwrap_or(value.len());
+    let (number, unit) = value.split_at(split);
+    let number: f64 = number.parse().unwrap_or(f64::NAN);
+    match unit {
+        "us" => number / 1000.0,
+        "ms" => number,
+        "s" => number * 1000.0,
+        "m" => number * 60_000.0,
+        _ => f64::NAN,
+    }
+}
