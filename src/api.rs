@@ -4,6 +4,10 @@
 //! Calls that act on a cart present the session token as
 //! `Authorization: Bearer`, which works in sandboxed frames where cookies
 //! and storage may not.
+//!
+//! JSON is parsed and written by the browser (`JSON.parse`, `JSON.stringify`)
+//! and mapped to Rust types with serde-wasm-bindgen: shipping a JSON parser
+//! in the wasm would cost the ad bytes the browser already has.
 
 use gloo_net::http::{Request, RequestBuilder, Response};
 use kiosk_wire::{
@@ -126,7 +130,7 @@ impl Platform {
     /// page closing (`navigator.sendBeacon`, a text/plain JSON body the
     /// platform accepts). Returns false if the browser refused it.
     pub fn send_events(&self, batch: &EventBatch) -> bool {
-        let Ok(body) = serde_json::to_string(batch) else {
+        let Some(body) = to_json(batch) else {
             return false;
         };
         let Some(window) = web_sys::window() else {
@@ -163,23 +167,44 @@ async fn send_json<B: Serialize, T: DeserializeOwned>(
     builder: RequestBuilder,
     body: &B,
 ) -> Result<T, ApiFailure> {
-    let request = builder.json(body).map_err(network)?;
+    let body = to_json(body).ok_or_else(|| ApiFailure::Network("unserialisable request".into()))?;
+    let request = builder
+        .header("Content-Type", "application/json")
+        .body(body)
+        .map_err(network)?;
     read_json(request.send().await.map_err(network)?).await
 }
 
 async fn read_json<T: DeserializeOwned>(response: Response) -> Result<T, ApiFailure> {
     if response.ok() {
-        return response.json().await.map_err(network);
+        return from_body(&response).await;
     }
     let status = response.status();
-    let error = response
-        .json::<ApiError>()
+    let error = from_body::<ApiError>(&response)
         .await
         .unwrap_or_else(|_| ApiError {
             code: "unexpected_response".into(),
             message: format!("HTTP {status} without an error body"),
         });
     Err(ApiFailure::Rejected { status, error })
+}
+
+/// Reads a response body as JSON into `T`.
+async fn from_body<T: DeserializeOwned>(response: &Response) -> Result<T, ApiFailure> {
+    let text = response.text().await.map_err(network)?;
+    from_json(&text).ok_or_else(|| ApiFailure::Network("unreadable answer".into()))
+}
+
+/// `value` as JSON text, written by the browser.
+pub fn to_json<T: Serialize>(value: &T) -> Option<String> {
+    let value = serde_wasm_bindgen::to_value(value).ok()?;
+    js_sys::JSON::stringify(&value).ok()?.as_string()
+}
+
+/// JSON text parsed by the browser into `T`.
+pub fn from_json<T: DeserializeOwned>(text: &str) -> Option<T> {
+    let value = js_sys::JSON::parse(text).ok()?;
+    serde_wasm_bindgen::from_value(value).ok()
 }
 
 fn network(err: gloo_net::Error) -> ApiFailure {

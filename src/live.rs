@@ -26,7 +26,9 @@ pub fn subscribe(shop: Shop) {
             let Some(data) = message.data().as_string() else {
                 return;
             };
-            if let Ok(LiveUpdate::Product { product }) = serde_json::from_str::<LiveUpdate>(&data) {
+            if let Ok(LiveUpdate::Product { product }) =
+                crate::api::from_json::<LiveUpdate>(&data).ok_or(())
+            {
                 shop.products.update(|products| {
                     if let Some(shown) = products.iter_mut().find(|p| p.id == product.id) {
                         *shown = product;
