@@ -84,49 +84,56 @@ impl Shop {
     /// Adds one unit of `product_id` to the cart.
     pub fn add(&self, product_id: String) {
         let shop = *self;
+        self.change_cart(move |platform, token| async move {
+            let session = platform.add_line(&token, &product_id, 1).await?;
+            shop.track(EventKind::AddToCart, Some(&product_id));
+            Ok(session)
+        });
+    }
+
+    /// Sets a cart line's quantity (zero removes it).
+    pub fn set_quantity(&self, product_id: String, quantity: i64) {
+        self.change_cart(move |platform, token| async move {
+            platform.set_quantity(&token, &product_id, quantity).await
+        });
+    }
+
+    /// Runs one cart change against the platform: the add buttons wait
+    /// while it is on its way, and its answer (the whole session) or a
+    /// sentence about its failure replaces what is shown.
+    fn change_cart<F, Fut>(&self, change: F)
+    where
+        F: FnOnce(Platform, String) -> Fut + 'static,
+        Fut: std::future::Future<Output = Result<Session, ApiFailure>> + 'static,
+    {
+        let shop = *self;
         let Some(token) = self.token() else {
             self.notice.set(Some(UNAVAILABLE.into()));
             return;
         };
         self.busy.set(true);
         spawn_local(async move {
-            let result = shop
-                .platform
-                .get_value()
-                .add_line(&token, &product_id, 1)
-                .await;
+            let result = change(shop.platform.get_value(), token).await;
             shop.busy.set(false);
             match result {
                 Ok(session) => {
                     shop.session.set(Some(session));
                     shop.notice.set(None);
-                    shop.track(EventKind::AddToCart, Some(&product_id));
                 }
                 Err(failure) => shop.notice.set(Some(explain(&failure))),
             }
         });
     }
 
-    /// Sets a cart line's quantity (zero removes it).
-    pub fn set_quantity(&self, product_id: String, quantity: i64) {
-        let shop = *self;
-        let Some(token) = self.token() else { return };
-        self.busy.set(true);
-        spawn_local(async move {
-            let result = shop
-                .platform
-                .get_value()
-                .set_quantity(&token, &product_id, quantity)
-                .await;
-            shop.busy.set(false);
-            match result {
-                Ok(session) => {
-                    shop.session.set(Some(session));
-                    shop.notice.set(None);
-                }
-                Err(failure) => shop.notice.set(Some(explain(&failure))),
-            }
-        });
+    /// The cart's subtotal as the platform computed it, formatted for the
+    /// shopper; `None` while the cart is empty.
+    pub fn subtotal_text(&self) -> Option<String> {
+        let locale = self.config.with_value(|c| c.locale.clone());
+        self.session.with(|s| {
+            s.as_ref()
+                .and_then(|s| s.cart.subtotal.as_ref())
+                .map(|money| crate::format::price(money, &locale))
+        })
     }
 
     /// Opens checkout, asking the host for more room.

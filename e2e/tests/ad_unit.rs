@@ -73,6 +73,33 @@ async fn add_first_product_and_open_checkout(browser: &Browser) {
     checkout.click().await.unwrap();
 }
 
+/// Buys the first product with the mouse and `card`; returns the order
+/// number the ad confirms.
+async fn buy_first_product(browser: &Browser, card: &str) -> String {
+    add_first_product_and_open_checkout(browser).await;
+    fill_checkout(browser, card).await;
+    place_order(browser).await;
+    browser.text(".kiosk-order-number").await.unwrap()
+}
+
+/// Re-runs `sql` until `done` accepts its rows (events arrive in batches,
+/// a moment after the action); returns the last rows read.
+async fn rows_when(
+    platform: &Platform,
+    sql: &str,
+    done: impl Fn(&[Vec<String>]) -> bool,
+) -> Vec<Vec<String>> {
+    let mut rows = Vec::new();
+    for _ in 0..100 {
+        rows = platform.rows(sql).await.unwrap();
+        if done(&rows) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    rows
+}
+
 async fn place_order(browser: &Browser) {
     let submit = browser
         .client
@@ -344,10 +371,7 @@ async fn ad_events_reach_the_platform_with_placement_and_creative() {
         .open_ad(&format!("{}#{AD}", adserver.page("plain.html")))
         .await
         .unwrap();
-    add_first_product_and_open_checkout(&browser).await;
-    fill_checkout(&browser, "4242 4242 4242 4242").await;
-    place_order(&browser).await;
-    browser.text(".kiosk-order-number").await.unwrap();
+    buy_first_product(&browser, "4242 4242 4242 4242").await;
 
     let wanted = [
         "impression",
@@ -356,30 +380,20 @@ async fn ad_events_reach_the_platform_with_placement_and_creative() {
         "checkout_start",
         "purchase",
     ];
-    let mut kinds = Vec::new();
-    for _ in 0..100 {
-        let rows = platform
-            .rows(
-                "SELECT DISTINCT kind FROM events
-                 WHERE placement = 'pl_sidebar' AND creative = 'cr_e2e' AND campaign = 'cmp_e2e'
-                 ORDER BY kind",
-            )
-            .await
-            .unwrap();
-        kinds = rows
-            .into_iter()
-            .map(|row| row[0].clone())
-            .collect::<Vec<_>>();
-        if wanted.iter().all(|kind| kinds.iter().any(|k| k == kind)) {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let rows = rows_when(
+        &platform,
+        "SELECT DISTINCT kind FROM events
+         WHERE placement = 'pl_sidebar' AND creative = 'cr_e2e' AND campaign = 'cmp_e2e'",
+        |rows| {
+            wanted
+                .iter()
+                .all(|kind| rows.iter().any(|row| row[0] == *kind))
+        },
+    )
+    .await;
+    let kinds: Vec<&str> = rows.iter().map(|row| row[0].as_str()).collect();
     for kind in wanted {
-        assert!(
-            kinds.iter().any(|k| k == kind),
-            "no {kind} event; got {kinds:?}"
-        );
+        assert!(kinds.contains(&kind), "no {kind} event; got {kinds:?}");
     }
     let added = platform
         .rows("SELECT product_id FROM events WHERE kind = 'add_to_cart'")
@@ -403,10 +417,7 @@ async fn ad_sells_inside_a_safeframe_host() {
         ))
         .await
         .unwrap();
-    add_first_product_and_open_checkout(&browser).await;
-    fill_checkout(&browser, "4242 4242 4242 4242").await;
-    place_order(&browser).await;
-    browser.text(".kiosk-order-number").await.unwrap();
+    buy_first_product(&browser, "4242 4242 4242 4242").await;
 
     let calls = browser.eval("return window.__sfCalls").await.unwrap();
     let calls: Vec<String> = serde_json::from_value(calls).unwrap();
@@ -417,17 +428,12 @@ async fn ad_sells_inside_a_safeframe_host() {
     assert!(calls.contains(&"expand:b=300".to_string()), "{calls:?}");
     assert_eq!(order_count(&platform).await, 1);
 
-    let mut viewable = Vec::new();
-    for _ in 0..50 {
-        viewable = platform
-            .rows("SELECT kind FROM events WHERE kind = 'viewable_impression'")
-            .await
-            .unwrap();
-        if !viewable.is_empty() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let viewable = rows_when(
+        &platform,
+        "SELECT kind FROM events WHERE kind = 'viewable_impression'",
+        |rows| !rows.is_empty(),
+    )
+    .await;
     assert_eq!(
         viewable.len(),
         1,
@@ -446,10 +452,7 @@ async fn ad_sells_inside_an_mraid_container() {
         .open_ad(&format!("{}#{AD}&host=mraid", adserver.page("plain.html")))
         .await
         .unwrap();
-    add_first_product_and_open_checkout(&browser).await;
-    fill_checkout(&browser, "4242 4242 4242 4242").await;
-    place_order(&browser).await;
-    browser.text(".kiosk-order-number").await.unwrap();
+    buy_first_product(&browser, "4242 4242 4242 4242").await;
 
     let calls = browser.eval("return window.__mraidCalls").await.unwrap();
     let calls: Vec<String> = serde_json::from_value(calls).unwrap();

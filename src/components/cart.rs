@@ -73,16 +73,7 @@ pub fn CartView() -> impl IntoView {
         shop.session
             .with(|s| s.as_ref().map(|s| s.cart.lines.clone()).unwrap_or_default())
     };
-    let subtotal = {
-        let locale = locale.clone();
-        move || {
-            shop.session.with(|s| {
-                s.as_ref()
-                    .and_then(|s| s.cart.subtotal.as_ref())
-                    .map(|money| format::price(money, &locale))
-            })
-        }
-    };
+    let subtotal = move || shop.subtotal_text();
 
     view! {
         <Overlay title="Your cart">
@@ -120,7 +111,7 @@ pub fn CartView() -> impl IntoView {
                         }
                     }
                 </ul>
-                <p class="kiosk-subtotal">"Subtotal: " {subtotal.clone()}</p>
+                <p class="kiosk-subtotal">"Subtotal: " {subtotal}</p>
                 <button class="kiosk-checkout" on:click=move |_| shop.start_checkout()>"Checkout"</button>
             </Show>
         </Overlay>

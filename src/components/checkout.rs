@@ -215,16 +215,7 @@ pub fn Checkout() -> impl IntoView {
         }
     };
 
-    let subtotal = {
-        let locale = locale.clone();
-        move || {
-            shop.session.with(|s| {
-                s.as_ref()
-                    .and_then(|s| s.cart.subtotal.as_ref())
-                    .map(|m| format::price(m, &locale))
-            })
-        }
-    };
+    let subtotal = move || shop.subtotal_text();
     let shipping_price = {
         let locale = locale.clone();
         move || {
