@@ -8,5 +8,5 @@ cd "$KIOSK_ROOT"
 step "packaging the creative into exports/"
 (native_env && cargo run --locked --quiet -p kiosk-export -- \
     --dist dist --out exports \
-    --platform "${KIOSK_PLATFORM_URL:-http://localhost:8080}" \
+    --platform "${KIOSK_PLATFORM_URL:-http://localhost:8080}" --key "${KIOSK_PUBLISHABLE_KEY:-}" \
     --landing "${KIOSK_LANDING_URL:-https://shop.example/}")

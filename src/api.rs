@@ -52,16 +52,22 @@ impl std::fmt::Display for ApiFailure {
     }
 }
 
-/// A platform at a base URL.
+/// A platform at a base URL, called with a merchant's publishable key.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Platform {
     base: String,
+    /// The publishable key (`pk_...`) that lets this page's origin call the
+    /// platform; it travels in the query string so that preflights,
+    /// beacons and `EventSource` carry it too. Empty where the creative is
+    /// served by the platform itself.
+    key: String,
 }
 
 impl Platform {
-    pub fn new(base: &str) -> Platform {
+    pub fn new(base: &str, key: &str) -> Platform {
         Platform {
             base: base.trim_end_matches('/').to_string(),
+            key: key.to_string(),
         }
     }
 
@@ -72,11 +78,10 @@ impl Platform {
         placement: &str,
         token: Option<&str>,
     ) -> Result<PlacementProducts, ApiFailure> {
-        let url = format!(
-            "{}/v1/placements/{}/products?session=new",
-            self.base,
+        let url = self.url(&format!(
+            "/v1/placements/{}/products?session=new",
             encode(placement)
-        );
+        ));
         send(with_token(Request::get(&url), token)).await
     }
 
@@ -144,11 +149,17 @@ impl Platform {
 
     /// The URL of the live stream for `placement` (Server-Sent Events).
     pub fn live_url(&self, placement: &str) -> String {
-        format!("{}/v1/live?placement={}", self.base, encode(placement))
+        self.url(&format!("/v1/live?placement={}", encode(placement)))
     }
 
+    /// The full URL of API path `path` (which may have a query), with the
+    /// publishable key.
     fn url(&self, path: &str) -> String {
-        format!("{}{}", self.base, path)
+        if self.key.is_empty() {
+            return format!("{}{}", self.base, path);
+        }
+        let joiner = if path.contains('?') { '&' } else { '?' };
+        format!("{}{}{}key={}", self.base, path, joiner, encode(&self.key))
     }
 }
 

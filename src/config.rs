@@ -9,6 +9,7 @@
 //! | --- | --- |
 //! | `platform` | base URL of the Kiosk platform (default: the creative's origin) |
 //! | `placement` | the placement this ad fills (default `pl_sidebar`) |
+//! | `key` | the merchant's publishable key, allowing the page's origin |
 //! | `campaign`, `creative` | ids echoed into every event |
 //! | `click` | the ad server's click-through prefix (`%%CLICK_URL_UNESC%%`), put before every exit URL |
 //! | `clickTag` | an HTML5 ad server's complete click URL (also read from a global `clickTag`); when set, every exit opens it |
@@ -24,6 +25,9 @@ pub struct AdConfig {
     pub platform: String,
     /// The placement this ad fills.
     pub placement: String,
+    /// The merchant's publishable key (empty when the platform serves the
+    /// creative itself).
+    pub key: String,
     pub campaign: Option<String>,
     pub creative: Option<String>,
     /// The ad server's click-tracking prefix, applied to every exit.
@@ -80,6 +84,7 @@ impl AdConfig {
                 .trim_end_matches('/')
                 .to_string(),
             placement: param("placement").unwrap_or_else(|| DEFAULT_PLACEMENT.to_string()),
+            key: param("key").unwrap_or_default(),
             campaign: param("campaign"),
             creative: param("creative"),
             click_prefix: param("click").unwrap_or_default(),

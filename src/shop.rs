@@ -47,7 +47,7 @@ pub struct Shop {
 impl Shop {
     pub fn new(config: AdConfig, host: Host) -> Shop {
         Shop {
-            platform: StoredValue::new(Platform::new(&config.platform)),
+            platform: StoredValue::new(Platform::new(&config.platform, &config.key)),
             config: StoredValue::new(config),
             host: StoredValue::new_local(host),
             tracker: StoredValue::new_local(None),

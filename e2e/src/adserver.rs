@@ -60,6 +60,11 @@ impl AdServer {
         Ok(AdServer { addr })
     }
 
+    /// The origin the creative runs on (what the platform sees as `Origin`).
+    pub fn creative_origin(&self) -> String {
+        format!("http://localhost:{}", self.addr.port())
+    }
+
     /// The URL of the creative's own page `file` (on the creative origin).
     pub fn creative(&self, file: &str) -> String {
         format!("http://localhost:{}/creative/{file}", self.addr.port())

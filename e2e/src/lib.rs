@@ -101,6 +101,19 @@ impl Platform {
             .collect())
     }
 
+    /// A new publishable key of the demo merchant that allows `origin`.
+    pub async fn publishable_key(&self, origin: &str) -> anyhow::Result<String> {
+        let (_, key) = self
+            .store
+            .create_key(
+                seed::DEMO_MERCHANT,
+                KeyKind::Publishable,
+                &[origin.to_string()],
+            )
+            .await?;
+        Ok(key)
+    }
+
     /// Changes a product's price through the platform's merchant API.
     pub async fn set_price(&self, product: &str, price_minor: i64) -> anyhow::Result<()> {
         let response = reqwest::Client::new()

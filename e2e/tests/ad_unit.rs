@@ -10,12 +10,23 @@ use kiosk_e2e::{free_port, AdServer, Browser, FlakyProxy, Platform};
 /// The creative URL parameters every test ad carries (after the page's `#`).
 const AD: &str = "placement=pl_sidebar&creative=cr_e2e&campaign=cmp_e2e&locale=en-US";
 
-/// A platform, an ad server pointing ads at it, and a browser.
-async fn start() -> (Platform, AdServer, Browser) {
+/// A platform, an ad server pointing ads at it, a browser, and the creative
+/// URL parameters with a publishable key that allows the creative's origin.
+async fn start() -> (Platform, AdServer, Browser, String) {
     let platform = Platform::start().await.unwrap();
     let adserver = AdServer::start(&platform.url()).await.unwrap();
     let browser = Browser::start().await.unwrap();
-    (platform, adserver, browser)
+    let ad = with_key(&platform, &adserver).await;
+    (platform, adserver, browser, ad)
+}
+
+/// `AD` plus a publishable key of `platform` for `adserver`'s creatives.
+async fn with_key(platform: &Platform, adserver: &AdServer) -> String {
+    let key = platform
+        .publishable_key(&adserver.creative_origin())
+        .await
+        .unwrap();
+    format!("{AD}&key={key}")
 }
 
 /// Fills the checkout form by clicking into each field, with `card`.
@@ -122,9 +133,9 @@ async fn order_count(platform: &Platform) -> usize {
 /// in the open ad without a reload.
 #[tokio::test]
 async fn products_appear_and_a_price_change_reaches_the_open_ad() {
-    let (platform, adserver, browser) = start().await;
+    let (platform, adserver, browser, ad) = start().await;
     browser
-        .open_ad(&format!("{}#{AD}", adserver.page("plain.html")))
+        .open_ad(&format!("{}#{ad}", adserver.page("plain.html")))
         .await
         .unwrap();
 
@@ -162,9 +173,9 @@ async fn products_appear_and_a_price_change_reaches_the_open_ad() {
 /// focus moves into checkout; the order exists with the platform's totals.
 #[tokio::test]
 async fn keyboard_only_shopper_buys_and_the_order_has_server_totals() {
-    let (platform, adserver, browser) = start().await;
+    let (platform, adserver, browser, ad) = start().await;
     browser
-        .open_ad(&format!("{}#{AD}", adserver.page("plain.html")))
+        .open_ad(&format!("{}#{ad}", adserver.page("plain.html")))
         .await
         .unwrap();
     browser
@@ -236,9 +247,9 @@ async fn keyboard_only_shopper_buys_and_the_order_has_server_totals() {
 /// then succeeds.
 #[tokio::test]
 async fn declined_card_shows_an_error_and_places_no_order() {
-    let (platform, adserver, browser) = start().await;
+    let (platform, adserver, browser, ad) = start().await;
     browser
-        .open_ad(&format!("{}#{AD}", adserver.page("plain.html")))
+        .open_ad(&format!("{}#{ad}", adserver.page("plain.html")))
         .await
         .unwrap();
     add_first_product_and_open_checkout(&browser).await;
@@ -269,9 +280,10 @@ async fn retry_after_a_lost_response_places_exactly_one_order() {
     let platform = Platform::start().await.unwrap();
     let proxy = FlakyProxy::start(&platform.url()).await.unwrap();
     let adserver = AdServer::start(&proxy.url()).await.unwrap();
+    let ad = with_key(&platform, &adserver).await;
     let browser = Browser::start().await.unwrap();
     browser
-        .open_ad(&format!("{}#{AD}", adserver.page("plain.html")))
+        .open_ad(&format!("{}#{ad}", adserver.page("plain.html")))
         .await
         .unwrap();
     add_first_product_and_open_checkout(&browser).await;
@@ -366,9 +378,9 @@ async fn silent_platform_times_out_into_the_fallback() {
 /// campaign.
 #[tokio::test]
 async fn ad_events_reach_the_platform_with_placement_and_creative() {
-    let (platform, adserver, browser) = start().await;
+    let (platform, adserver, browser, ad) = start().await;
     browser
-        .open_ad(&format!("{}#{AD}", adserver.page("plain.html")))
+        .open_ad(&format!("{}#{ad}", adserver.page("plain.html")))
         .await
         .unwrap();
     buy_first_product(&browser, "4242 4242 4242 4242").await;
@@ -409,10 +421,10 @@ async fn ad_events_reach_the_platform_with_placement_and_creative() {
 /// sells.
 #[tokio::test]
 async fn ad_sells_inside_a_safeframe_host() {
-    let (platform, adserver, browser) = start().await;
+    let (platform, adserver, browser, ad) = start().await;
     browser
         .open_ad(&format!(
-            "{}#{AD}&host=safeframe",
+            "{}#{ad}&host=safeframe",
             adserver.page("plain.html")
         ))
         .await
@@ -447,9 +459,9 @@ async fn ad_sells_inside_a_safeframe_host() {
 /// for `ready`, expands for checkout and sells.
 #[tokio::test]
 async fn ad_sells_inside_an_mraid_container() {
-    let (platform, adserver, browser) = start().await;
+    let (platform, adserver, browser, ad) = start().await;
     browser
-        .open_ad(&format!("{}#{AD}&host=mraid", adserver.page("plain.html")))
+        .open_ad(&format!("{}#{ad}&host=mraid", adserver.page("plain.html")))
         .await
         .unwrap();
     buy_first_product(&browser, "4242 4242 4242 4242").await;
@@ -463,6 +475,34 @@ async fn ad_sells_inside_an_mraid_container() {
     );
     assert!(calls.contains(&"expand".to_string()), "{calls:?}");
     assert_eq!(order_count(&platform).await, 1);
+
+    browser.close().await.unwrap();
+}
+
+/// A creative served from an origin its publishable key does not allow is
+/// refused by the platform's CORS answer in a real browser: the ad shows its
+/// fallback instead of the merchant's products.
+#[tokio::test]
+async fn key_for_another_origin_gets_the_fallback() {
+    let platform = Platform::start().await.unwrap();
+    let adserver = AdServer::start(&platform.url()).await.unwrap();
+    let browser = Browser::start().await.unwrap();
+    let key = platform
+        .publishable_key("https://elsewhere.example")
+        .await
+        .unwrap();
+    browser
+        .open_ad(&format!("{}#{AD}&key={key}", adserver.page("plain.html")))
+        .await
+        .unwrap();
+
+    let status = browser.text(".kiosk-fallback[role=status]").await.unwrap();
+    assert_eq!(status, "Products are unavailable right now.");
+    assert!(browser
+        .client
+        .find(Locator::Css(".kiosk-product"))
+        .await
+        .is_err());
 
     browser.close().await.unwrap();
 }

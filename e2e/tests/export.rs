@@ -14,9 +14,18 @@ async fn exported_zip_passes_checks_and_boots_from_its_packaged_settings() {
     let platform = Platform::start().await.unwrap();
     let out = tempfile::tempdir().unwrap();
     let zip_path = out.path().join("kiosk-300x250.zip");
+    let unpacked = out.path().join("unpacked");
+    std::fs::create_dir_all(&unpacked).unwrap();
+    let adserver = AdServer::start_with("http://unused.invalid", unpacked.clone())
+        .await
+        .unwrap();
     let settings = Settings {
         platform: platform.url(),
         placement: "pl_leaderboard".into(),
+        key: platform
+            .publishable_key(&adserver.creative_origin())
+            .await
+            .unwrap(),
         landing: "https://shop.example/".into(),
     };
     write_zip(
@@ -32,12 +41,8 @@ async fn exported_zip_passes_checks_and_boots_from_its_packaged_settings() {
         "{report:?}"
     );
 
-    let unpacked = out.path().join("unpacked");
     let mut archive = zip::ZipArchive::new(std::fs::File::open(&zip_path).unwrap()).unwrap();
     archive.extract(&unpacked).unwrap();
-    let adserver = AdServer::start_with("http://unused.invalid", unpacked)
-        .await
-        .unwrap();
 
     let browser = Browser::start().await.unwrap();
     browser

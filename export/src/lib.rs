@@ -59,9 +59,28 @@ impl fmt::Display for AdSize {
 pub struct Settings {
     pub platform: String,
     pub placement: String,
+    /// The merchant's publishable key, which must allow the origin the ad
+    /// server serves the creative from; empty if the platform serves it.
+    pub key: String,
     /// The merchant's landing page: `clickTag`'s default before the ad
     /// server replaces it.
     pub landing: String,
+}
+
+impl Settings {
+    /// The settings as URL parameters.
+    fn query(&self) -> String {
+        let mut query = format!(
+            "platform={}&placement={}&landing={}",
+            query_encode(&self.platform),
+            query_encode(&self.placement),
+            query_encode(&self.landing)
+        );
+        if !self.key.is_empty() {
+            query.push_str(&format!("&key={}", query_encode(&self.key)));
+        }
+        query
+    }
 }
 
 /// What [`check_zip`] found in a package.
@@ -105,12 +124,7 @@ pub fn package_index(index: &str, size: AdSize, settings: &Settings) -> anyhow::
     if !index.contains("<head>") {
         bail!("the creative's index.html has no <head>");
     }
-    let config = format!(
-        "platform={}&placement={}&landing={}",
-        query_encode(&settings.platform),
-        query_encode(&settings.placement),
-        query_encode(&settings.landing)
-    );
+    let config = settings.query();
     let head = format!(
         "<head>\n  <meta name=\"ad.size\" content=\"width={},height={}\">\n  \
          <meta name=\"kiosk-config\" content=\"{}\">\n  \
@@ -163,11 +177,9 @@ pub fn check_zip(path: &Path) -> anyhow::Result<ZipReport> {
 /// `creative_url` with the ad server's click and cache-buster macros.
 pub fn third_party_tag(creative_url: &str, size: AdSize, settings: &Settings) -> String {
     let src = format!(
-        "{}?platform={}&placement={}&landing={}&click=%%CLICK_URL_UNESC%%&cb=%%CACHEBUSTER%%",
+        "{}?{}&click=%%CLICK_URL_UNESC%%&cb=%%CACHEBUSTER%%",
         creative_url,
-        query_encode(&settings.platform),
-        query_encode(&settings.placement),
-        query_encode(&settings.landing)
+        settings.query()
     );
     format!(
         "<iframe src=\"{}\" width=\"{}\" height=\"{}\" title=\"Advertisement\" \

@@ -26,6 +26,9 @@ struct Cli {
     /// The placement the ad fills.
     #[arg(long, default_value = "pl_sidebar")]
     placement: String,
+    /// The merchant's publishable key (allowing the creative's host origin).
+    #[arg(long, default_value = "")]
+    key: String,
     /// The merchant's landing page (the clickTag's default).
     #[arg(long)]
     landing: String,
@@ -46,6 +49,7 @@ fn main() -> anyhow::Result<()> {
     let settings = Settings {
         platform: cli.platform.clone(),
         placement: cli.placement.clone(),
+        key: cli.key.clone(),
         landing: cli.landing.clone(),
     };
     std::fs::create_dir_all(&cli.out)?;

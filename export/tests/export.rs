@@ -10,6 +10,7 @@ fn settings() -> Settings {
     Settings {
         platform: "https://platform.example".into(),
         placement: "pl_sidebar".into(),
+        key: "pk_test".into(),
         landing: "https://shop.example/?utm=ad&x=\"1\"".into(),
     }
 }
@@ -58,7 +59,8 @@ fn zip_declares_size_click_tag_and_settings() {
         "{index}"
     );
     assert!(
-        index.contains("platform=https%3A%2F%2Fplatform.example&amp;placement=pl_sidebar"),
+        index.contains("platform=https%3A%2F%2Fplatform.example&amp;placement=pl_sidebar")
+            && index.contains("&amp;key=pk_test"),
         "{index}"
     );
 }

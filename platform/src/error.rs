@@ -108,6 +108,10 @@ pub enum Error {
     Unauthorized,
     #[error("this key may not be used for this request")]
     Forbidden,
+    #[error("a browser call from another origin needs a publishable key (?key=pk_...)")]
+    PublishableKeyRequired,
+    #[error("this publishable key does not allow calls from this origin")]
+    OriginNotAllowed,
 
     #[error("storage failed: {0}")]
     Storage(#[from] sqlx::Error),
@@ -158,6 +162,8 @@ impl Error {
             Error::InvalidTransition { .. } => (S::CONFLICT, "invalid_transition"),
             Error::Unauthorized => (S::UNAUTHORIZED, "unauthorized"),
             Error::Forbidden => (S::FORBIDDEN, "forbidden"),
+            Error::PublishableKeyRequired => (S::UNAUTHORIZED, "publishable_key_required"),
+            Error::OriginNotAllowed => (S::FORBIDDEN, "origin_not_allowed"),
             Error::Storage(_) => (S::INTERNAL_SERVER_ERROR, "internal"),
         }
     }

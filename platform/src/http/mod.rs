@@ -17,6 +17,7 @@ pub(crate) mod extract;
 mod live;
 mod merchant;
 mod negotiate;
+mod origin;
 mod partner;
 mod sessions;
 
@@ -31,7 +32,6 @@ use axum::routing::{any, get, patch, post, put};
 use axum::{Json, Router};
 use kiosk_wire::{CollectionProducts, Product};
 use tokio::sync::Notify;
-use tower_http::cors::CorsLayer;
 use tower_http::services::ServeDir;
 use tower_http::trace::TraceLayer;
 
@@ -96,7 +96,8 @@ pub struct StaticDirs {
 
 /// Builds the platform's router.
 pub fn router(state: AppState, dirs: &StaticDirs) -> Router {
-    // Ads run on publishers' origins, so the read API answers any origin.
+    // Browsers on other origins get in with a publishable key that allows
+    // their origin (see `origin`); servers are checked by their own keys.
     let api = Router::new()
         .route("/v1/openapi.json", get(openapi))
         // Catalog and the ad's boot read.
@@ -139,7 +140,10 @@ pub fn router(state: AppState, dirs: &StaticDirs) -> Router {
         .route("/v1/{*rest}", any(not_found))
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn(negotiate::xml_when_asked))
-        .layer(CorsLayer::permissive());
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            origin::guard,
+        ));
 
     let counters = state.metrics.clone();
     let mut app = Router::new()
