@@ -85,6 +85,19 @@ impl Platform {
         send(with_token(Request::get(&url), token)).await
     }
 
+    /// The shopper's session: `token`'s if the platform still knows it,
+    /// else a new one. For pages without a placement (the cart widget).
+    pub async fn session(&self, token: Option<&str>) -> Result<Session, ApiFailure> {
+        if let Some(token) = token {
+            let current = Request::get(&self.url("/v1/sessions/current"));
+            match send(with_token(current, Some(token))).await {
+                Err(ApiFailure::Rejected { .. }) => {}
+                answer => return answer,
+            }
+        }
+        send_json(Request::post(&self.url("/v1/sessions")), &NoAttribution {}).await
+    }
+
     /// Adds `quantity` of a product to the session's cart.
     pub async fn add_line(
         &self,
@@ -162,6 +175,10 @@ impl Platform {
         format!("{}{}{}key={}", self.base, path, joiner, encode(&self.key))
     }
 }
+
+/// The body of a session created outside any ad.
+#[derive(Serialize)]
+struct NoAttribution {}
 
 fn with_token(builder: RequestBuilder, token: Option<&str>) -> RequestBuilder {
     match token {

@@ -1,5 +1,5 @@
 //! Kiosk's browser side: the ad unit a publisher's page shows inside an ad
-//! server's iframe.
+//! server's iframe, and the cart widget a publisher adds with one script tag.
 //!
 //! Layout: [`config`] reads the creative's settings from its URL; [`api`] is
 //! the one typed client of the platform (components never build URLs);
@@ -9,7 +9,8 @@
 //! the platform's stream; [`format`] turns platform money into text for the
 //! shopper's locale; [`browser`] wraps browser APIs so they cannot throw;
 //! [`components`] holds the Leptos views. [`ad::boot`] is the ad's entry
-//! point, called by `src/bin/ad.rs`.
+//! point (`src/bin/ad.rs`); [`widget::boot`] the publisher cart widget's
+//! (`src/bin/widget.rs`).
 //!
 //! The browser never computes a price: it shows what the platform sent.
 
@@ -23,3 +24,4 @@ pub mod host;
 pub mod live;
 pub mod shop;
 pub mod tracking;
+pub mod widget;

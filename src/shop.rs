@@ -83,9 +83,14 @@ impl Shop {
 
     /// Adds one unit of `product_id` to the cart.
     pub fn add(&self, product_id: String) {
+        self.add_quantity(product_id, 1);
+    }
+
+    /// Adds `quantity` units of `product_id` to the cart.
+    pub fn add_quantity(&self, product_id: String, quantity: i64) {
         let shop = *self;
         self.change_cart(move |platform, token| async move {
-            let session = platform.add_line(&token, &product_id, 1).await?;
+            let session = platform.add_line(&token, &product_id, quantity).await?;
             shop.track(EventKind::AddToCart, Some(&product_id));
             Ok(session)
         });

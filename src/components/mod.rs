@@ -141,12 +141,21 @@ fn Storefront() -> impl IntoView {
             <ul class="kiosk-products">{products}</ul>
         </Show>
         <Notice/>
-        {move || match shop.screen.get() {
-            Screen::Products => ().into_any(),
-            Screen::Cart => view! { <CartView/> }.into_any(),
-            Screen::Checkout => view! { <Checkout/> }.into_any(),
-            Screen::Confirmed(confirmation) => view! { <Confirmation confirmation=confirmation/> }.into_any(),
-        }}
+        <Screens/>
+    }
+}
+
+/// Whichever of cart, checkout or confirmation is open, as an overlay.
+#[component]
+pub fn Screens() -> impl IntoView {
+    let shop = expect_context::<Shop>();
+    move || match shop.screen.get() {
+        Screen::Products => ().into_any(),
+        Screen::Cart => view! { <CartView/> }.into_any(),
+        Screen::Checkout => view! { <Checkout/> }.into_any(),
+        Screen::Confirmed(confirmation) => {
+            view! { <Confirmation confirmation=confirmation/> }.into_any()
+        }
     }
 }
 
