@@ -45,6 +45,14 @@ pub async fn serve_with(
     state: AppState,
     dirs: StaticDirs,
 ) -> std::io::Result<()> {
+    // On PostgreSQL, live updates cross instances: listen before serving,
+    // so no subscriber can miss an update published after it subscribed.
+    let mut state = state;
+    if let store::Backend::Postgres { .. } = state.store.backend() {
+        state.live = live::LiveHub::for_store(&state.store)
+            .await
+            .map_err(std::io::Error::other)?;
+    }
     webhooks::spawn(
         state.store.clone(),
         state.webhook_wake.clone(),

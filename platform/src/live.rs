@@ -1,23 +1,45 @@
-//! Live updates: one in-process broadcast channel every change is published
-//! on, and the filters that decide which subscriber sees what.
+//! Live updates: the broadcast every change is published on, and the
+//! filters that decide which subscriber sees what.
 //!
 //! Publishers (product changes, cart changes, checkout, event ingest, order
 //! changes) send a [`Broadcast`] that says whose it is. Each `GET /v1/live`
 //! subscriber keeps only the product changes of its placement's merchant
 //! and the cart changes of its own session; each merchant feed subscriber
-//! keeps its merchant's events, orders and product changes. The channel is bounded: a subscriber that
-//! falls behind by more than [`CAPACITY`] messages is told it lagged and
-//! should read the state again. Updates reach subscribers of this process
-//! only; crossing instances (PostgreSQL LISTEN/NOTIFY) is not implemented.
+//! keeps its merchant's events, orders and product changes.
+//!
+//! Subscribers always read an in-process tokio broadcast channel, and a
+//! broadcast is sent there directly, so this process's subscribers have it
+//! before the request that published it is answered. On PostgreSQL (any
+//! number of instances) it is also sent as a `NOTIFY` on [`CHANNEL`]; every
+//! instance `LISTEN`s there and hands what other instances sent to its own
+//! channel. So a price changed through instance A reaches an ad subscribed
+//! to instance B, a moment later than A's own subscribers.
+//!
+//! The channel is bounded: a subscriber that falls behind by more than
+//! [`CAPACITY`] messages is told it lagged and should read the state again.
+//! On PostgreSQL, a broadcast larger than PostgreSQL's payload limit (a
+//! cart of very many lines) reaches this instance's subscribers only, and
+//! changes published while the listener's connection is being re-established
+//! are missed; both are logged as warnings.
 
 use kiosk_wire::{FeedItem, LiveUpdate};
-use tokio::sync::broadcast;
+use serde::{Deserialize, Serialize};
+use sqlx::postgres::{PgListener, PgPool, PgPoolOptions};
+use tokio::sync::{broadcast, mpsc, oneshot};
+
+use crate::store::{Backend, Store};
 
 /// Messages kept for slow subscribers before they lag.
 pub const CAPACITY: usize = 1024;
 
+/// The PostgreSQL notification channel every instance listens on.
+pub const CHANNEL: &str = "kiosk_live";
+
+/// PostgreSQL refuses `NOTIFY` payloads of 8000 bytes or more.
+const MAX_PAYLOAD: usize = 7999;
+
 /// A change and who may see it.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Broadcast {
     /// The merchant whose catalog or cart this is.
     pub merchant_id: String,
@@ -28,36 +50,152 @@ pub struct Broadcast {
 
 /// What a broadcast carries: an update for ads and carts, or an item of the
 /// merchant's feed.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub enum Message {
     Live(LiveUpdate),
     Feed(FeedItem),
 }
 
+/// A broadcast as it travels between instances.
+#[derive(Serialize, Deserialize)]
+struct Relayed {
+    /// A random id of the sending hub, which has delivered the broadcast
+    /// to its own subscribers already, so its listener skips it.
+    origin: u64,
+    broadcast: Broadcast,
+}
+
 /// The publishing side, shared by every handler.
 #[derive(Clone, Debug)]
 pub struct LiveHub {
-    sender: broadcast::Sender<Broadcast>,
+    /// This process's subscribers read from here.
+    local: broadcast::Sender<Broadcast>,
+    /// On PostgreSQL: the queue of the task that sends each broadcast as a
+    /// `NOTIFY`. Bounded like the channel, so a stalled database cannot make
+    /// publishers hold unbounded memory.
+    relay: Option<mpsc::Sender<Broadcast>>,
 }
 
 impl Default for LiveHub {
+    /// A hub for one process (SQLite).
     fn default() -> LiveHub {
         LiveHub {
-            sender: broadcast::channel(CAPACITY).0,
+            local: broadcast::channel(CAPACITY).0,
+            relay: None,
         }
     }
 }
 
 impl LiveHub {
-    /// Sends `broadcast` to every current subscriber; with none, it is
-    /// dropped, which is fine: there is nobody to update.
+    /// The hub `store` needs: in-process on SQLite; relayed through
+    /// `LISTEN/NOTIFY` on PostgreSQL, already listening when this returns,
+    /// so nothing published after it is missed.
+    pub async fn for_store(store: &Store) -> anyhow::Result<LiveHub> {
+        match store.backend() {
+            Backend::Sqlite => Ok(LiveHub::default()),
+            Backend::Postgres { url } => LiveHub::relayed(url).await,
+        }
+    }
+
+    async fn relayed(url: &str) -> anyhow::Result<LiveHub> {
+        let local = broadcast::channel(CAPACITY).0;
+        let origin = rand::random();
+        let mut listener = PgListener::connect(url).await?;
+        listener.listen(CHANNEL).await?;
+        // One connection is enough: notifications go out one at a time, in
+        // the order they were published.
+        let notifier = PgPoolOptions::new().max_connections(1).connect(url).await?;
+        let (relay, outgoing) = mpsc::channel(CAPACITY);
+        let (stopped, stop) = oneshot::channel();
+        tokio::spawn(notify(notifier, origin, outgoing, stopped));
+        tokio::spawn(listen(listener, origin, local.clone(), stop));
+        Ok(LiveHub {
+            local,
+            relay: Some(relay),
+        })
+    }
+
+    /// Sends `broadcast` to every current subscriber (on PostgreSQL, of
+    /// every instance); with none, it is dropped, which is fine: there is
+    /// nobody to update.
     pub fn publish(&self, broadcast: Broadcast) {
-        let _ = self.sender.send(broadcast);
+        let Some(relay) = &self.relay else {
+            let _ = self.local.send(broadcast);
+            return;
+        };
+        let _ = self.local.send(broadcast.clone());
+        if let Err(err) = relay.try_send(broadcast) {
+            tracing::warn!(cause = %err, "live relay is behind; other instances miss an update");
+        }
     }
 
     /// A new subscription; it sees everything published from now on.
     pub fn subscribe(&self) -> broadcast::Receiver<Broadcast> {
-        self.sender.subscribe()
+        self.local.subscribe()
+    }
+}
+
+/// Sends each queued broadcast as a notification until every hub is gone,
+/// then tells the listener to stop.
+async fn notify(
+    pool: PgPool,
+    origin: u64,
+    mut outgoing: mpsc::Receiver<Broadcast>,
+    _stopped: oneshot::Sender<()>,
+) {
+    while let Some(broadcast) = outgoing.recv().await {
+        // Plain data with string keys always serialises.
+        let payload =
+            serde_json::to_string(&Relayed { origin, broadcast }).expect("broadcasts serialise");
+        if payload.len() > MAX_PAYLOAD {
+            tracing::warn!(
+                bytes = payload.len(),
+                "live update too large to notify; only this instance's subscribers got it"
+            );
+            continue;
+        }
+        let sent = sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(CHANNEL)
+            .bind(&payload)
+            .execute(&pool)
+            .await;
+        if let Err(err) = sent {
+            tracing::warn!(cause = %err, "live update not sent to other instances");
+        }
+    }
+}
+
+/// Hands every notification other instances sent on [`CHANNEL`] to this
+/// process's subscribers, until `stop` fires (the notifier ended).
+async fn listen(
+    mut listener: PgListener,
+    origin: u64,
+    local: broadcast::Sender<Broadcast>,
+    mut stop: oneshot::Receiver<()>,
+) {
+    loop {
+        let heard = tokio::select! {
+            heard = listener.try_recv() => heard,
+            _ = &mut stop => return,
+        };
+        match heard {
+            Ok(Some(notification)) => {
+                match serde_json::from_str::<Relayed>(notification.payload()) {
+                    Ok(relayed) if relayed.origin == origin => {}
+                    Ok(relayed) => {
+                        let _ = local.send(relayed.broadcast);
+                    }
+                    Err(err) => tracing::warn!(cause = %err, "unreadable live notification"),
+                }
+            }
+            // The connection dropped; the next call reconnects and listens
+            // again, but what was sent in between is gone.
+            Ok(None) => tracing::warn!("live listener reconnecting; updates may have been missed"),
+            Err(err) => {
+                tracing::warn!(cause = %err, "live listener failed; retrying");
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            }
+        }
     }
 }
 

@@ -13,9 +13,11 @@ use tracing_subscriber::EnvFilter;
 #[derive(Parser)]
 #[command(name = "kiosk-platform", version, about = "Kiosk's commerce platform")]
 struct Cli {
-    /// The SQLite database file; created if missing.
+    /// The database: a SQLite file path (created if missing) or a
+    /// `postgres://user:password@host:port/database` URL, which any number
+    /// of instances may share.
     #[arg(long, env = "KIOSK_DB", default_value = "kiosk.db", global = true)]
-    db: PathBuf,
+    db: String,
     #[command(subcommand)]
     command: Command,
 }
@@ -81,10 +83,10 @@ async fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    let store = Store::open(&cli.db).await?;
+    let store = Store::connect(&cli.db).await?;
 
     match cli.command {
-        Command::Migrate => tracing::info!(db = %cli.db.display(), "database is up to date"),
+        Command::Migrate => tracing::info!(db = %redacted(&cli.db), "database is up to date"),
         Command::Seed => seed::demo(&store).await?,
         Command::Keys {
             command:
@@ -115,7 +117,7 @@ async fn main() -> anyhow::Result<()> {
             site_dir,
         } => {
             let listener = tokio::net::TcpListener::bind(addr).await?;
-            tracing::info!(addr = %listener.local_addr()?, db = %cli.db.display(), "serving");
+            tracing::info!(addr = %listener.local_addr()?, db = %redacted(&cli.db), "serving");
             kiosk_platform::serve(
                 listener,
                 store,
@@ -128,4 +130,18 @@ async fn main() -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// The database target as logs may show it: a URL's password is replaced.
+fn redacted(db: &str) -> String {
+    match (db.find("://"), db.rfind('@')) {
+        (Some(scheme), Some(at)) if scheme < at => {
+            let credentials = &db[scheme + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &db[..scheme + 3], &db[at..]),
+                None => db.to_string(),
+            }
+        }
+        _ => db.to_string(),
+    }
 }

@@ -1,14 +1,18 @@
-//! The catalog API over real HTTP on loopback, backed by a real SQLite file.
+//! The catalog API over real HTTP on loopback, backed by a real database
+//! (see `common::TestDb`).
 
+mod common;
+
+use common::TestDb;
 use kiosk_platform::{seed, StaticDirs, Store};
 use kiosk_wire::{ApiError, PlacementProducts, Product};
 use reqwest::StatusCode;
 
-/// A platform on `127.0.0.1:0` with the demo store; the temp dir holds its
-/// database file and must outlive the test.
-async fn start() -> (String, Store, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("kiosk.db")).await.unwrap();
+/// A platform on `127.0.0.1:0` with the demo store; its database must
+/// outlive the test.
+async fn start() -> (String, Store, TestDb) {
+    let db = TestDb::new().await;
+    let store = db.open().await;
     seed::demo(&store).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
@@ -17,13 +21,13 @@ async fn start() -> (String, Store, tempfile::TempDir) {
         store.clone(),
         StaticDirs::default(),
     ));
-    (base, store, dir)
+    (base, store, db)
 }
 
 /// `/health` answers 200 with `{"status":"ok"}`.
 #[tokio::test]
 async fn health_answers_ok() {
-    let (base, _store, _dir) = start().await;
+    let (base, _store, _db) = start().await;
     let response = reqwest::get(format!("{base}/health")).await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     let body: serde_json::Value = response.json().await.unwrap();
@@ -34,7 +38,7 @@ async fn health_answers_ok() {
 /// merchant's order, with prices in integer minor units.
 #[tokio::test]
 async fn placement_returns_in_stock_products_in_order() {
-    let (base, _store, _dir) = start().await;
+    let (base, _store, _db) = start().await;
     let response = reqwest::get(format!("{base}/v1/placements/pl_leaderboard/products"))
         .await
         .unwrap();
@@ -59,7 +63,7 @@ async fn placement_returns_in_stock_products_in_order() {
 /// back returns.
 #[tokio::test]
 async fn sold_out_products_leave_the_placement() {
-    let (base, store, _dir) = start().await;
+    let (base, store, _db) = start().await;
     let first = store.product("prd_trail-runner").await.unwrap();
     set_stock(&store, &first, 0).await;
 
@@ -80,7 +84,7 @@ async fn sold_out_products_leave_the_placement() {
 /// An unknown placement is a 404 with the stable code `placement_not_found`.
 #[tokio::test]
 async fn unknown_placement_is_404_with_code() {
-    let (base, _store, _dir) = start().await;
+    let (base, _store, _db) = start().await;
     let response = reqwest::get(format!("{base}/v1/placements/pl_nope/products"))
         .await
         .unwrap();
@@ -92,7 +96,7 @@ async fn unknown_placement_is_404_with_code() {
 /// A product reads by id; an unknown id is a 404 `product_not_found`.
 #[tokio::test]
 async fn product_by_id_and_unknown_product() {
-    let (base, _store, _dir) = start().await;
+    let (base, _store, _db) = start().await;
     let product: Product = reqwest::get(format!("{base}/v1/products/prd_camp-mug"))
         .await
         .unwrap()
@@ -114,7 +118,7 @@ async fn product_by_id_and_unknown_product() {
 /// included; an unknown collection is a 404 `collection_not_found`.
 #[tokio::test]
 async fn collections_list_their_products_in_order() {
-    let (base, _store, _dir) = start().await;
+    let (base, _store, _db) = start().await;
     let body: kiosk_wire::CollectionProducts =
         reqwest::get(format!("{base}/v1/collections/col_trail/products"))
             .await
@@ -146,7 +150,7 @@ async fn collections_list_their_products_in_order() {
 /// Product images are SVGs drawn by the platform; unknown ones are 404.
 #[tokio::test]
 async fn product_images_are_served_as_svg() {
-    let (base, _store, _dir) = start().await;
+    let (base, _store, _db) = start().await;
     let response = reqwest::get(format!("{base}/media/products/prd_camp-mug.svg"))
         .await
         .unwrap();
@@ -164,13 +168,12 @@ async fn product_images_are_served_as_svg() {
 /// after a restart of the platform.
 #[tokio::test]
 async fn catalog_survives_reopening_the_database() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("kiosk.db");
+    let db = TestDb::new().await;
     {
-        let store = Store::open(&path).await.unwrap();
+        let store = db.open().await;
         seed::demo(&store).await.unwrap();
     }
-    let reopened = Store::open(&path).await.unwrap();
+    let reopened = db.open().await;
     let products = reopened.placement_products("pl_sidebar").await.unwrap();
     assert_eq!(products.len(), 3);
 }

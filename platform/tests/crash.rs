@@ -1,14 +1,16 @@
 //! Crash safety: the platform binary is killed with SIGKILL in the middle of
-//! a checkout load; after a restart on the same file, every order whose
+//! a checkout load; after a restart on the same database (a SQLite file, or
+//! a PostgreSQL database, see `common::TestDb`), every order whose
 //! confirmation reached a client is there, and stock adds up.
 
+mod common;
+
 use std::io::{BufRead, BufReader};
-use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
+use common::TestDb;
 use kiosk_platform::keys::KeyKind;
 use kiosk_platform::seed::DEMO_MERCHANT;
-use kiosk_platform::Store;
 use kiosk_wire::{OrderConfirmation, OrderList, Session};
 use reqwest::{Client, StatusCode};
 use serde_json::json;
@@ -21,15 +23,9 @@ const CHECKOUTS: usize = 30;
 
 /// Starts `kiosk-platform serve` on a free port; returns the process and
 /// its base URL, read from its "serving" log line.
-fn start(db: &Path) -> (Child, String) {
+fn start(db: &TestDb) -> (Child, String) {
     let mut child = Command::new(BINARY)
-        .args([
-            "--db",
-            db.to_str().unwrap(),
-            "serve",
-            "--addr",
-            "127.0.0.1:0",
-        ])
+        .args(["--db", &db.target, "serve", "--addr", "127.0.0.1:0"])
         .env("NO_COLOR", "1")
         .env("RUST_LOG", "info")
         .stdout(Stdio::null())
@@ -61,10 +57,9 @@ fn start(db: &Path) -> (Child, String) {
 /// stock taken by the orders on file is exactly the stock that is gone.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn acknowledged_orders_survive_kill_9() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("kiosk.db");
+    let db = TestDb::new().await;
     {
-        let store = Store::open(&db).await.unwrap();
+        let store = db.open().await;
         kiosk_platform::seed::demo(&store).await.unwrap();
     }
     let stock_before = 120; // prd_camp-mug in the demo store
@@ -136,9 +131,9 @@ async fn acknowledged_orders_survive_kill_9() {
     assert!(!acknowledged.is_empty());
 
     // Restart on the same file and read the orders as the merchant.
-    let (_, key) = Store::open(&db)
+    let (_, key) = db
+        .open()
         .await
-        .unwrap()
         .create_key(DEMO_MERCHANT, KeyKind::Secret, &[])
         .await
         .unwrap();

@@ -7,7 +7,6 @@ use common::{assert_error, checkout_body, Platform};
 use kiosk_platform::keys::KeyKind;
 use kiosk_platform::payments::TestPaymentState;
 use kiosk_platform::seed::DEMO_MERCHANT;
-use kiosk_platform::Store;
 use kiosk_wire::{Order, OrderConfirmation, OrderList, OrderStatus};
 use reqwest::StatusCode;
 use serde_json::json;
@@ -235,14 +234,12 @@ async fn bad_order_requests_have_codes() {
     assert_error(not_a_number, StatusCode::BAD_REQUEST, "invalid_query").await;
 }
 
-/// An acknowledged order is in the database file: a fresh `Store` on the
-/// same file (as after a restart) reads it with its lines.
+/// An acknowledged order is in the database: a fresh `Store` on it (as
+/// after a restart) reads it with its lines.
 #[tokio::test]
 async fn acknowledged_orders_survive_reopening() {
     let (platform, _key, placed) = with_order().await;
-    let reopened = Store::open(&platform.dir.path().join("kiosk.db"))
-        .await
-        .unwrap();
+    let reopened = platform.db.open().await;
     let order = reopened
         .merchant_order(DEMO_MERCHANT, &placed.number)
         .await

@@ -31,7 +31,14 @@ where
     type Rejection = Error;
 
     async fn from_request(req: Request, state: &S) -> Result<Self> {
-        let Json(value) = Json::<T>::from_request(req, state).await?;
+        if !is_json(req.headers()) {
+            // axum's own extractor says what is wrong with the content type.
+            let Json(value) = Json::<T>::from_request(req, state).await?;
+            return Ok(ApiJson(value));
+        }
+        let RawBody(body) = RawBody::from_request(req, state).await?;
+        refuse_nul_in_json(&body)?;
+        let Json(value) = Json::<T>::from_bytes(&body)?;
         Ok(ApiJson(value))
     }
 }
@@ -47,6 +54,9 @@ where
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self> {
+        if parts.uri.query().is_some_and(has_encoded_nul) {
+            return Err(Error::InvalidQuery(NUL_REFUSED.to_string()));
+        }
         let Query(value) = Query::<T>::from_request_parts(parts, state).await?;
         Ok(ApiQuery(value))
     }
@@ -63,6 +73,9 @@ where
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self> {
+        if has_encoded_nul(parts.uri.path()) {
+            return Err(Error::InvalidPath(NUL_REFUSED.to_string()));
+        }
         let Path(value) = Path::<T>::from_request_parts(parts, state).await?;
         Ok(ApiPath(value))
     }
@@ -89,9 +102,48 @@ impl<S: Send + Sync> FromRequest<S> for RawBody {
     }
 }
 
+/// Why text with a NUL character is refused: PostgreSQL cannot store it, so
+/// both backends refuse it the same way, before it reaches the store.
+const NUL_REFUSED: &str = "text may not contain the NUL character";
+
+/// Whether a raw path or query holds a percent-encoded NUL.
+fn has_encoded_nul(raw: &str) -> bool {
+    raw.contains("%00")
+}
+
+/// Refuses a JSON body with a `\u0000` escape (a raw NUL byte is not valid
+/// JSON anyway). An escaped backslash followed by `u0000` is refused too, a
+/// harmless over-reach that keeps the check a byte search.
+fn refuse_nul_in_json(body: &[u8]) -> Result<()> {
+    if body.windows(6).any(|window| window == b"\\u0000") {
+        return Err(Error::InvalidBody(NUL_REFUSED.to_string()));
+    }
+    Ok(())
+}
+
+/// Whether the request says its body is JSON (`application/json` or a
+/// `+json` type), as axum's `Json` decides it.
+fn is_json(headers: &HeaderMap) -> bool {
+    let Some(content_type) = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+    else {
+        return false;
+    };
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
 /// Parses a JSON body whatever its content type says, for clients that
 /// cannot set one (`navigator.sendBeacon` sends `text/plain`).
 pub fn json_from_bytes<T: DeserializeOwned>(body: &Bytes) -> Result<T> {
+    refuse_nul_in_json(body)?;
     serde_json::from_slice(body).map_err(|err| match err.classify() {
         serde_json::error::Category::Data => Error::InvalidBody(err.to_string()),
         _ => Error::InvalidJson(err.to_string()),

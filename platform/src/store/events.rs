@@ -19,7 +19,7 @@ impl Store {
                 "INSERT INTO events
                      (session_id, client_event_id, kind, placement, creative, campaign,
                       product_id, occurred_at, received_at)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
                  ON CONFLICT (session_id, client_event_id) DO NOTHING",
             )
             .bind(&event.session)
@@ -50,8 +50,8 @@ impl Store {
     ) -> Result<Vec<String>> {
         Ok(sqlx::query_scalar(
             "SELECT e.product_id FROM events e JOIN products p ON p.id = e.product_id
-             WHERE e.session_id = ? AND e.kind = 'product_view' AND p.merchant_id = ?
-             GROUP BY e.product_id ORDER BY MAX(e.id) DESC LIMIT ?",
+             WHERE e.session_id = $1 AND e.kind = 'product_view' AND p.merchant_id = $2
+             GROUP BY e.product_id ORDER BY MAX(e.id) DESC LIMIT $3",
         )
         .bind(session_id)
         .bind(merchant_id)
@@ -62,7 +62,7 @@ impl Store {
 
     /// Whether placement `id` exists.
     pub async fn placement_exists(&self, id: &str) -> Result<bool> {
-        Ok(sqlx::query("SELECT 1 FROM placements WHERE id = ?")
+        Ok(sqlx::query("SELECT 1 FROM placements WHERE id = $1")
             .bind(id)
             .fetch_optional(&self.pool)
             .await?
@@ -71,7 +71,7 @@ impl Store {
 
     /// Whether product `id` exists.
     pub async fn product_exists(&self, id: &str) -> Result<bool> {
-        Ok(sqlx::query("SELECT 1 FROM products WHERE id = ?")
+        Ok(sqlx::query("SELECT 1 FROM products WHERE id = $1")
             .bind(id)
             .fetch_optional(&self.pool)
             .await?

@@ -21,7 +21,7 @@ impl Store {
         let mut write = self.write().await?;
         sqlx::query(
             "INSERT INTO api_keys (id, merchant_id, kind, key_hash, allowed_origins, created_at)
-             VALUES (?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(&id)
         .bind(merchant_id)
@@ -45,7 +45,7 @@ impl Store {
     pub async fn key_by_secret(&self, secret: &str) -> Result<Option<ApiKey>> {
         let row = sqlx::query(
             "SELECT id, merchant_id, kind, allowed_origins FROM api_keys
-             WHERE key_hash = ? AND revoked_at IS NULL",
+             WHERE key_hash = $1 AND revoked_at IS NULL",
         )
         .bind(token::digest(secret))
         .fetch_optional(&self.pool)
@@ -64,7 +64,7 @@ impl Store {
 
     /// Whether merchant `id` exists.
     pub async fn merchant_exists(&self, id: &str) -> Result<bool> {
-        Ok(sqlx::query("SELECT 1 FROM merchants WHERE id = ?")
+        Ok(sqlx::query("SELECT 1 FROM merchants WHERE id = $1")
             .bind(id)
             .fetch_optional(&self.pool)
             .await?

@@ -1,18 +1,34 @@
-//! Storage: the whole platform in one SQLite file.
+//! Storage: the whole platform in one database, SQLite or PostgreSQL.
 //!
-//! The file is opened in WAL mode with `synchronous = FULL`, so a write the
-//! platform acknowledged survives a crash of the process or the machine. The
-//! schema lives in `platform/migrations` and is applied on open; opening an
-//! up-to-date database is a no-op.
+//! One [`Store`] speaks to either backend through sqlx's `Any` driver, so
+//! every query is written once, with `$N` placeholders both understand.
+//! Where the two differ, the difference lives here and is small: how a
+//! write transaction starts ([`Store::write`]), how a row is locked
+//! ([`WriteTx::lock_session`]) and which migrations build the schema
+//! (`platform/migrations` for SQLite, `platform/migrations-postgres` for
+//! PostgreSQL, the same tables in each dialect).
+//!
+//! - **SQLite** (a file path, the embedded default): WAL with
+//!   `synchronous = FULL`, so an acknowledged write survives a crash of the
+//!   process or the machine. SQLite has one writer at a time: every write
+//!   transaction starts with `BEGIN IMMEDIATE` while holding the store's
+//!   in-process writer queue, so writers wait their turn in order instead of
+//!   spinning on SQLite's busy handler, and a transaction that reads before
+//!   it writes can never fail to upgrade its lock. Only one process may
+//!   serve a file.
+//! - **PostgreSQL** (a `postgres://` URL): any number of platform processes
+//!   share the database. Write transactions run at READ COMMITTED and rely
+//!   on what PostgreSQL guarantees there: a conditional `UPDATE` re-checks
+//!   its condition on the newest row version (stock is never oversold),
+//!   `INSERT ... ON CONFLICT` waits for a concurrent insert of the same key
+//!   (one order per idempotency key), and read-then-write steps lock their
+//!   row first (`SELECT ... FOR UPDATE`). Commits are durable with the
+//!   server's default `synchronous_commit = on`.
 //!
 //! This file holds the handle and the catalog; each other area has its own
 //! submodule (`sessions` for sessions and carts, `orders` for orders and
-//! checkout's idempotency records, `events` for reported events, `keys` for API keys, `webhooks` for webhook
-//! endpoints and the outbox). Every write transaction
-//! starts with `BEGIN IMMEDIATE` while holding [`Store::writer`], so writers
-//! queue in order inside the process instead of spinning on SQLite's busy
-//! handler, and a transaction that reads before it writes can never fail to
-//! upgrade its lock.
+//! checkout's idempotency records, `events` for reported events, `keys` for
+//! API keys, `webhooks` for webhook endpoints and the outbox).
 
 mod events;
 mod keys;
@@ -25,12 +41,12 @@ pub use sessions::SessionRecord;
 pub use webhooks::Delivery;
 
 use std::path::Path;
-use std::str::FromStr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use kiosk_wire::{Money, Product, ProductUpdate};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Row, Sqlite, SqlitePool, Transaction};
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{Any, AnyPool, Executor, Row, Transaction};
 use tokio::sync::{Mutex, MutexGuard};
 
 use crate::error::{Error, Result};
@@ -38,24 +54,51 @@ use crate::error::{Error, Result};
 /// A handle on the platform's database; cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Store {
-    pool: SqlitePool,
+    pool: AnyPool,
+    backend: Backend,
     /// SQLite has one writer at a time; this queues this process's writers
     /// fairly (first come, first served) before they ask SQLite for the lock.
-    writer: Arc<Mutex<()>>,
+    /// PostgreSQL locks rows, not the database, so it has no queue.
+    writer: Option<Arc<Mutex<()>>>,
     /// This database's salt for request digests (see `platform_secrets`).
     digest_salt: Arc<Vec<u8>>,
 }
 
+/// Which database a [`Store`] is on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// One file, one serving process.
+    Sqlite,
+    /// A server shared by every instance; the URL is kept for the live
+    /// relay's own connections (`LISTEN` needs one of its own).
+    Postgres { url: String },
+}
+
 /// A write transaction and the turn it holds; dropping it rolls back.
 pub(crate) struct WriteTx<'a> {
-    pub(crate) tx: Transaction<'static, Sqlite>,
-    _turn: MutexGuard<'a, ()>,
+    pub(crate) tx: Transaction<'static, Any>,
+    backend: &'a Backend,
+    _turn: Option<MutexGuard<'a, ()>>,
 }
 
 impl WriteTx<'_> {
-    /// Makes the transaction durable (WAL + `synchronous = FULL`).
+    /// Makes the transaction durable (SQLite: WAL + `synchronous = FULL`;
+    /// PostgreSQL: a synchronous commit).
     pub(crate) async fn commit(self) -> Result<()> {
         self.tx.commit().await?;
+        Ok(())
+    }
+
+    /// Locks session `id`'s row until the end of the transaction, so a
+    /// read-modify-write of its cart cannot interleave with another one.
+    /// On SQLite the transaction already holds the only write lock there is.
+    pub(crate) async fn lock_session(&mut self, id: &str) -> Result<()> {
+        if let Backend::Postgres { .. } = self.backend {
+            sqlx::query("SELECT 1 FROM sessions WHERE id = $1 FOR UPDATE")
+                .bind(id)
+                .execute(&mut *self.tx)
+                .await?;
+        }
         Ok(())
     }
 }
@@ -73,44 +116,109 @@ pub struct NewProduct<'a> {
     pub position: i64,
 }
 
+/// Connections each process keeps at most. SQLite writes one at a time, so
+/// more would only wait; PostgreSQL serves many instances, each with this
+/// many.
+const MAX_CONNECTIONS: u32 = 8;
+
 impl Store {
     /// Opens (creating if needed) the SQLite file at `path` and migrates it.
     pub async fn open(path: &Path) -> anyhow::Result<Store> {
-        let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Full)
-            .foreign_keys(true)
-            .busy_timeout(std::time::Duration::from_secs(5));
-        let pool = SqlitePoolOptions::new()
-            .max_connections(8)
-            .connect_with(options)
+        sqlx::any::install_default_drivers();
+        // `mode=rwc` creates the file; the pragmas are set on every new
+        // connection, because `synchronous` and `foreign_keys` hold per
+        // connection.
+        let url = format!("sqlite://{}?mode=rwc", path.display());
+        let pool = AnyPoolOptions::new()
+            .max_connections(MAX_CONNECTIONS)
+            .after_connect(|conn, _meta| {
+                Box::pin(async move {
+                    conn.execute(
+                        "PRAGMA busy_timeout = 5000;
+                         PRAGMA journal_mode = WAL;
+                         PRAGMA synchronous = FULL;
+                         PRAGMA foreign_keys = ON;",
+                    )
+                    .await?;
+                    Ok(())
+                })
+            })
+            .connect(&url)
             .await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
+        Store::ready(pool, Backend::Sqlite).await
+    }
+
+    /// Opens the database `target` names: a `postgres://` (or
+    /// `postgresql://`) URL, a `sqlite:` URL, or else a SQLite file path.
+    /// Migrates it first; concurrent instances migrating one PostgreSQL
+    /// database take turns (sqlx holds an advisory lock).
+    pub async fn connect(target: &str) -> anyhow::Result<Store> {
+        if !(target.starts_with("postgres://") || target.starts_with("postgresql://")) {
+            let path = target.strip_prefix("sqlite://").unwrap_or(target);
+            let path = path.strip_prefix("sqlite:").unwrap_or(path);
+            return Store::open(Path::new(path)).await;
+        }
+        sqlx::any::install_default_drivers();
+        let pool = AnyPoolOptions::new()
+            .max_connections(MAX_CONNECTIONS)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect(target)
+            .await?;
+        sqlx::migrate!("./migrations-postgres").run(&pool).await?;
+        Store::ready(
+            pool,
+            Backend::Postgres {
+                url: target.to_string(),
+            },
+        )
+        .await
+    }
+
+    /// The store over a migrated `pool`.
+    async fn ready(pool: AnyPool, backend: Backend) -> anyhow::Result<Store> {
         let digest_salt: Vec<u8> = sqlx::query_scalar(
             "SELECT value FROM platform_secrets WHERE name = 'request_digest_salt'",
         )
         .fetch_one(&pool)
         .await?;
+        let writer = (backend == Backend::Sqlite).then(|| Arc::new(Mutex::new(())));
         Ok(Store {
             pool,
-            writer: Arc::new(Mutex::new(())),
+            backend,
+            writer,
             digest_salt: Arc::new(digest_salt),
         })
     }
 
-    /// Starts a write transaction once it is this caller's turn.
+    /// Which database this store is on.
+    pub fn backend(&self) -> &Backend {
+        &self.backend
+    }
+
+    /// Starts a write transaction (on SQLite, once it is this caller's
+    /// turn).
     pub(crate) async fn write(&self) -> Result<WriteTx<'_>> {
-        let turn = self.writer.lock().await;
-        let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        Ok(WriteTx { tx, _turn: turn })
+        let turn = match &self.writer {
+            Some(writer) => Some(writer.lock().await),
+            None => None,
+        };
+        let tx = match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres { .. } => self.pool.begin().await?,
+        };
+        Ok(WriteTx {
+            tx,
+            backend: &self.backend,
+            _turn: turn,
+        })
     }
 
     /// Reads one product by its public id.
     pub async fn product(&self, id: &str) -> Result<Product> {
         let row = sqlx::query(
             "SELECT id, title, description, image_url, price_minor, currency, stock
-             FROM products WHERE id = ?",
+             FROM products WHERE id = $1",
         )
         .bind(id)
         .fetch_optional(&self.pool)
@@ -122,7 +230,7 @@ impl Store {
     /// The products placement `placement_id` shows: in stock, in the
     /// merchant's order, at most the placement's slot count.
     pub async fn placement_products(&self, placement_id: &str) -> Result<Vec<Product>> {
-        let placement = sqlx::query("SELECT merchant_id, slots FROM placements WHERE id = ?")
+        let placement = sqlx::query("SELECT merchant_id, slots FROM placements WHERE id = $1")
             .bind(placement_id)
             .fetch_optional(&self.pool)
             .await?
@@ -132,8 +240,8 @@ impl Store {
 
         let rows = sqlx::query(
             "SELECT id, title, description, image_url, price_minor, currency, stock
-             FROM products WHERE merchant_id = ? AND stock > 0
-             ORDER BY position, id LIMIT ?",
+             FROM products WHERE merchant_id = $1 AND stock > 0
+             ORDER BY position, id LIMIT $2",
         )
         .bind(merchant_id)
         .bind(slots)
@@ -144,7 +252,7 @@ impl Store {
 
     /// The merchant whose products placement `placement_id` shows.
     pub async fn placement_merchant(&self, placement_id: &str) -> Result<String> {
-        sqlx::query_scalar("SELECT merchant_id FROM placements WHERE id = ?")
+        sqlx::query_scalar("SELECT merchant_id FROM placements WHERE id = $1")
             .bind(placement_id)
             .fetch_optional(&self.pool)
             .await?
@@ -153,7 +261,7 @@ impl Store {
 
     /// The merchant product `product_id` belongs to.
     pub async fn product_merchant(&self, product_id: &str) -> Result<String> {
-        sqlx::query_scalar("SELECT merchant_id FROM products WHERE id = ?")
+        sqlx::query_scalar("SELECT merchant_id FROM products WHERE id = $1")
             .bind(product_id)
             .fetch_optional(&self.pool)
             .await?
@@ -169,9 +277,9 @@ impl Store {
     ) -> Result<Product> {
         let mut write = self.write().await?;
         let row = sqlx::query(
-            "UPDATE products SET price_minor = COALESCE(?, price_minor),
-                                 stock = COALESCE(?, stock)
-             WHERE id = ? AND merchant_id = ?
+            "UPDATE products SET price_minor = COALESCE($1, price_minor),
+                                 stock = COALESCE($2, stock)
+             WHERE id = $3 AND merchant_id = $4
              RETURNING id, title, description, image_url, price_minor, currency, stock",
         )
         .bind(update.price_minor)
@@ -189,7 +297,7 @@ impl Store {
     /// Collection `id`: its name and products (sold-out ones included, so a
     /// shop page can show them as such), in the collection's order.
     pub async fn collection_products(&self, id: &str) -> Result<(String, Vec<Product>)> {
-        let name: String = sqlx::query_scalar("SELECT name FROM collections WHERE id = ?")
+        let name: String = sqlx::query_scalar("SELECT name FROM collections WHERE id = $1")
             .bind(id)
             .fetch_optional(&self.pool)
             .await?
@@ -197,7 +305,7 @@ impl Store {
         let rows = sqlx::query(
             "SELECT p.id, p.title, p.description, p.image_url, p.price_minor, p.currency, p.stock
              FROM collection_products c JOIN products p ON p.id = c.product_id
-             WHERE c.collection_id = ?
+             WHERE c.collection_id = $1
              ORDER BY c.position, p.id",
         )
         .bind(id)
@@ -217,7 +325,7 @@ impl Store {
     ) -> Result<()> {
         let mut write = self.write().await?;
         sqlx::query(
-            "INSERT INTO collections (id, merchant_id, name) VALUES (?, ?, ?)
+            "INSERT INTO collections (id, merchant_id, name) VALUES ($1, $2, $3)
              ON CONFLICT (id) DO UPDATE SET merchant_id = excluded.merchant_id,
                  name = excluded.name",
         )
@@ -226,14 +334,14 @@ impl Store {
         .bind(name)
         .execute(&mut *write.tx)
         .await?;
-        sqlx::query("DELETE FROM collection_products WHERE collection_id = ?")
+        sqlx::query("DELETE FROM collection_products WHERE collection_id = $1")
             .bind(id)
             .execute(&mut *write.tx)
             .await?;
         for (position, product_id) in product_ids.iter().enumerate() {
             sqlx::query(
                 "INSERT INTO collection_products (collection_id, product_id, position)
-                 VALUES (?, ?, ?)",
+                 VALUES ($1, $2, $3)",
             )
             .bind(id)
             .bind(product_id)
@@ -247,7 +355,7 @@ impl Store {
     /// Creates the merchant or renames it.
     pub async fn upsert_merchant(&self, id: &str, name: &str) -> Result<()> {
         sqlx::query(
-            "INSERT INTO merchants (id, name) VALUES (?, ?)
+            "INSERT INTO merchants (id, name) VALUES ($1, $2)
              ON CONFLICT (id) DO UPDATE SET name = excluded.name",
         )
         .bind(id)
@@ -266,7 +374,7 @@ impl Store {
         slots: i64,
     ) -> Result<()> {
         sqlx::query(
-            "INSERT INTO placements (id, merchant_id, name, slots) VALUES (?, ?, ?, ?)
+            "INSERT INTO placements (id, merchant_id, name, slots) VALUES ($1, $2, $3, $4)
              ON CONFLICT (id) DO UPDATE SET merchant_id = excluded.merchant_id,
                  name = excluded.name, slots = excluded.slots",
         )
@@ -285,7 +393,7 @@ impl Store {
             "INSERT INTO products
                  (id, merchant_id, title, description, image_url, price_minor, currency,
                   stock, position)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
              ON CONFLICT (id) DO UPDATE SET merchant_id = excluded.merchant_id,
                  title = excluded.title, description = excluded.description,
                  image_url = excluded.image_url, price_minor = excluded.price_minor,
@@ -307,7 +415,7 @@ impl Store {
     }
 }
 
-pub(crate) fn product_from_row(row: sqlx::sqlite::SqliteRow) -> Product {
+pub(crate) fn product_from_row(row: AnyRow) -> Product {
     Product {
         id: row.get("id"),
         title: row.get("title"),

@@ -14,7 +14,7 @@ use kiosk_wire::{
 use rand::rngs::OsRng;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
-use sqlx::sqlite::SqliteRow;
+use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use super::{SessionRecord, Store};
@@ -80,7 +80,7 @@ impl Store {
         let now = token::now_ms();
         let inserted = sqlx::query(
             "INSERT INTO idempotency_keys (session_id, key, request_digest, created_at)
-             VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+             VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
         )
         .bind(session_id)
         .bind(key)
@@ -96,7 +96,7 @@ impl Store {
 
         let row = sqlx::query(
             "SELECT request_digest, response_status, response_body, created_at
-             FROM idempotency_keys WHERE session_id = ? AND key = ?",
+             FROM idempotency_keys WHERE session_id = $1 AND key = $2",
         )
         .bind(session_id)
         .bind(key)
@@ -119,13 +119,25 @@ impl Store {
         if now - created_at < STALE_CLAIM_MS {
             return Ok(Claim::InProgress);
         }
-        sqlx::query("UPDATE idempotency_keys SET created_at = ? WHERE session_id = ? AND key = ?")
-            .bind(now)
-            .bind(session_id)
-            .bind(key)
-            .execute(&mut *write.tx)
-            .await?;
+        // The takeover is conditional on the claim being the stale one we
+        // read, so of two retries racing for it (possibly on two instances)
+        // exactly one wins.
+        let taken = sqlx::query(
+            "UPDATE idempotency_keys SET created_at = $1
+             WHERE session_id = $2 AND key = $3 AND created_at = $4
+                   AND response_status IS NULL",
+        )
+        .bind(now)
+        .bind(session_id)
+        .bind(key)
+        .bind(created_at)
+        .execute(&mut *write.tx)
+        .await?
+        .rows_affected();
         write.commit().await?;
+        if taken == 0 {
+            return Ok(Claim::InProgress);
+        }
         tracing::warn!(session = %session_id, "took over a stale idempotency key");
         Ok(Claim::Owned)
     }
@@ -149,7 +161,7 @@ impl Store {
         let mut write = self.write().await?;
         sqlx::query(
             "DELETE FROM idempotency_keys
-             WHERE session_id = ? AND key = ? AND response_status IS NULL",
+             WHERE session_id = $1 AND key = $2 AND response_status IS NULL",
         )
         .bind(session_id)
         .bind(key)
@@ -166,11 +178,15 @@ impl Store {
 
         // Stock is taken only if there is enough and the price is still the
         // one the shopper was charged; the check and the decrement are one
-        // statement, so concurrent checkouts can never oversell.
-        for line in &order.cart.lines {
+        // statement, so concurrent checkouts can never oversell. Products
+        // are taken in id order, so two checkouts locking the same rows on
+        // PostgreSQL lock them in the same order and cannot deadlock.
+        let mut by_product: Vec<_> = order.cart.lines.iter().collect();
+        by_product.sort_by(|a, b| a.product.id.cmp(&b.product.id));
+        for line in by_product {
             let taken = sqlx::query(
-                "UPDATE products SET stock = stock - ?1
-                 WHERE id = ?2 AND stock >= ?1 AND price_minor = ?3 AND currency = ?4",
+                "UPDATE products SET stock = stock - $1
+                 WHERE id = $2 AND stock >= $1 AND price_minor = $3 AND currency = $4",
             )
             .bind(line.quantity)
             .bind(&line.product.id)
@@ -181,7 +197,7 @@ impl Store {
             .rows_affected();
             if taken == 0 {
                 let now =
-                    sqlx::query("SELECT stock, price_minor, currency FROM products WHERE id = ?")
+                    sqlx::query("SELECT stock, price_minor, currency FROM products WHERE id = $1")
                         .bind(&line.product.id)
                         .fetch_one(&mut *write.tx)
                         .await?;
@@ -211,8 +227,8 @@ impl Store {
                   subtotal_minor, shipping_minor, total_minor, shipping_option,
                   email, name, address_line1, address_line2, city, postal_code, country,
                   payment_token, card_last4, created_at, updated_at)
-             SELECT ?, p.merchant_id, ?, ?, 'placed', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
-             FROM products p WHERE p.id = ?
+             SELECT $1, p.merchant_id, $2, $3, 'placed', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19
+             FROM products p WHERE p.id = $20
              ON CONFLICT (session_id, idempotency_key) DO NOTHING
              RETURNING id",
         )
@@ -244,11 +260,12 @@ impl Store {
         let order_id: i64 = inserted.get("id");
 
         let mut lines = Vec::with_capacity(order.cart.lines.len());
-        for line in &order.cart.lines {
+        for (position, line) in order.cart.lines.iter().enumerate() {
             sqlx::query(
                 "INSERT INTO order_lines
-                     (order_id, product_id, title, quantity, unit_price_minor, line_total_minor)
-                 VALUES (?, ?, ?, ?, ?, ?)",
+                     (order_id, product_id, title, quantity, unit_price_minor, line_total_minor,
+                      position)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
             )
             .bind(order_id)
             .bind(&line.product.id)
@@ -256,12 +273,13 @@ impl Store {
             .bind(line.quantity)
             .bind(line.unit_price.amount_minor)
             .bind(line.line_total.amount_minor)
+            .bind(position as i64)
             .execute(&mut *write.tx)
             .await?;
             // Only the lines as they were ordered leave the cart; a line the
             // shopper changed meanwhile in another tab stays.
             sqlx::query(
-                "DELETE FROM cart_lines WHERE session_id = ? AND product_id = ? AND quantity = ?",
+                "DELETE FROM cart_lines WHERE session_id = $1 AND product_id = $2 AND quantity = $3",
             )
             .bind(&order.session.id)
             .bind(&line.product.id)
@@ -306,7 +324,7 @@ impl Store {
     /// The confirmation of order `number`, if session `session_id` placed it.
     pub async fn confirmation(&self, number: &str, session_id: &str) -> Result<OrderConfirmation> {
         let row = sqlx::query(&format!(
-            "{ORDER_SELECT} WHERE o.number = ? AND o.session_id = ?"
+            "{ORDER_SELECT} WHERE o.number = $1 AND o.session_id = $2"
         ))
         .bind(number)
         .bind(session_id)
@@ -330,7 +348,7 @@ impl Store {
     /// Order `number` of merchant `merchant_id`.
     pub async fn merchant_order(&self, merchant_id: &str, number: &str) -> Result<Order> {
         let row = sqlx::query(&format!(
-            "{ORDER_SELECT} WHERE o.number = ? AND o.merchant_id = ?"
+            "{ORDER_SELECT} WHERE o.number = $1 AND o.merchant_id = $2"
         ))
         .bind(number)
         .bind(merchant_id)
@@ -343,7 +361,7 @@ impl Store {
     /// The merchant's latest orders, newest first, at most `limit`.
     pub async fn merchant_orders(&self, merchant_id: &str, limit: i64) -> Result<Vec<Order>> {
         let rows = sqlx::query(&format!(
-            "{ORDER_SELECT} WHERE o.merchant_id = ? ORDER BY o.created_at DESC, o.id DESC LIMIT ?"
+            "{ORDER_SELECT} WHERE o.merchant_id = $1 ORDER BY o.created_at DESC, o.id DESC LIMIT $2"
         ))
         .bind(merchant_id)
         .bind(limit)
@@ -368,8 +386,8 @@ impl Store {
     ) -> Result<bool> {
         let mut write = self.write().await?;
         let changed = sqlx::query(
-            "UPDATE orders SET status = ?, updated_at = ?
-             WHERE number = ? AND merchant_id = ? AND status = ?
+            "UPDATE orders SET status = $1, updated_at = $2
+             WHERE number = $3 AND merchant_id = $4 AND status = $5
              RETURNING id",
         )
         .bind(to.as_str())
@@ -386,7 +404,7 @@ impl Store {
         if to == OrderStatus::Cancelled {
             sqlx::query(
                 "UPDATE products SET stock = stock + l.quantity
-                 FROM order_lines l WHERE l.order_id = ? AND products.id = l.product_id",
+                 FROM order_lines l WHERE l.order_id = $1 AND products.id = l.product_id",
             )
             .bind(order_id)
             .execute(&mut *write.tx)
@@ -405,7 +423,7 @@ impl Store {
         number: &str,
     ) -> Result<(OrderStatus, String)> {
         let row = sqlx::query(
-            "SELECT status, payment_token FROM orders WHERE number = ? AND merchant_id = ?",
+            "SELECT status, payment_token FROM orders WHERE number = $1 AND merchant_id = $2",
         )
         .bind(number)
         .bind(merchant_id)
@@ -418,7 +436,7 @@ impl Store {
         ))
     }
 
-    async fn order_from_row(&self, row: SqliteRow) -> Result<Order> {
+    async fn order_from_row(&self, row: AnyRow) -> Result<Order> {
         let id: i64 = row.get("id");
         let currency: String = row.get("currency");
         let money = |amount_minor: i64| Money {
@@ -427,7 +445,7 @@ impl Store {
         };
         let lines = sqlx::query(
             "SELECT product_id, title, quantity, unit_price_minor, line_total_minor
-             FROM order_lines WHERE order_id = ? ORDER BY rowid",
+             FROM order_lines WHERE order_id = $1 ORDER BY position, product_id",
         )
         .bind(id)
         .fetch_all(&self.pool)
@@ -479,15 +497,15 @@ const ORDER_SELECT: &str = "SELECT o.*, s.campaign, s.creative, s.placement, s.c
      FROM orders o JOIN sessions s ON s.id = o.session_id";
 
 async fn record(
-    tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     session_id: &str,
     key: &str,
     status: u16,
     body: &str,
 ) -> Result<()> {
     sqlx::query(
-        "UPDATE idempotency_keys SET response_status = ?, response_body = ?
-         WHERE session_id = ? AND key = ?",
+        "UPDATE idempotency_keys SET response_status = $1, response_body = $2
+         WHERE session_id = $3 AND key = $4",
     )
     .bind(i64::from(status))
     .bind(body)

@@ -46,7 +46,7 @@ impl Store {
             "INSERT INTO sessions
                  (id, token_hash, merchant_id, campaign, creative, placement, click_id,
                   created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(&id)
         .bind(token::digest(&secret))
@@ -71,7 +71,7 @@ impl Store {
     pub async fn session_by_token(&self, secret: &str) -> Result<SessionRecord> {
         let row = sqlx::query(
             "SELECT id, merchant_id, campaign, creative, placement, click_id
-             FROM sessions WHERE token_hash = ?",
+             FROM sessions WHERE token_hash = $1",
         )
         .bind(token::digest(secret))
         .fetch_optional(&self.pool)
@@ -84,7 +84,7 @@ impl Store {
     pub async fn session_by_id(&self, id: &str) -> Result<Option<SessionRecord>> {
         let row = sqlx::query(
             "SELECT id, merchant_id, campaign, creative, placement, click_id
-             FROM sessions WHERE id = ?",
+             FROM sessions WHERE id = $1",
         )
         .bind(id)
         .fetch_optional(&self.pool)
@@ -98,7 +98,7 @@ impl Store {
             "SELECT p.id, p.title, p.description, p.image_url, p.price_minor, p.currency,
                     p.stock, c.quantity
              FROM cart_lines c JOIN products p ON p.id = c.product_id
-             WHERE c.session_id = ?
+             WHERE c.session_id = $1
              ORDER BY c.added_at, c.product_id",
         )
         .bind(session_id)
@@ -119,12 +119,14 @@ impl Store {
     pub async fn add_line(&self, session_id: &str, product_id: &str, quantity: i64) -> Result<()> {
         pricing::check_quantity(quantity)?;
         let mut write = self.write().await?;
+        write.lock_session(session_id).await?;
 
-        let product = sqlx::query("SELECT merchant_id, currency, stock FROM products WHERE id = ?")
-            .bind(product_id)
-            .fetch_optional(&mut *write.tx)
-            .await?
-            .ok_or_else(|| Error::ProductNotFound(product_id.to_string()))?;
+        let product =
+            sqlx::query("SELECT merchant_id, currency, stock FROM products WHERE id = $1")
+                .bind(product_id)
+                .fetch_optional(&mut *write.tx)
+                .await?
+                .ok_or_else(|| Error::ProductNotFound(product_id.to_string()))?;
         let merchant_id: String = product.get("merchant_id");
         let currency: String = product.get("currency");
         let stock: i64 = product.get("stock");
@@ -135,8 +137,8 @@ impl Store {
                     (SELECT p.currency FROM cart_lines c JOIN products p ON p.id = c.product_id
                      WHERE c.session_id = s.id LIMIT 1) AS currency,
                     (SELECT quantity FROM cart_lines
-                     WHERE session_id = s.id AND product_id = ?) AS quantity
-             FROM sessions s WHERE s.id = ?",
+                     WHERE session_id = s.id AND product_id = $1) AS quantity
+             FROM sessions s WHERE s.id = $2",
         )
         .bind(product_id)
         .bind(session_id)
@@ -162,7 +164,7 @@ impl Store {
 
         sqlx::query(
             "INSERT INTO cart_lines (session_id, product_id, quantity, added_at)
-             VALUES (?, ?, ?, ?)
+             VALUES ($1, $2, $3, $4)
              ON CONFLICT (session_id, product_id) DO UPDATE SET quantity = excluded.quantity",
         )
         .bind(session_id)
@@ -171,7 +173,7 @@ impl Store {
         .bind(token::now_ms())
         .execute(&mut *write.tx)
         .await?;
-        sqlx::query("UPDATE sessions SET merchant_id = ? WHERE id = ?")
+        sqlx::query("UPDATE sessions SET merchant_id = $1 WHERE id = $2")
             .bind(&merchant_id)
             .bind(session_id)
             .execute(&mut *write.tx)
@@ -190,7 +192,7 @@ impl Store {
         let mut write = self.write().await?;
         let stock: i64 = sqlx::query(
             "SELECT p.stock FROM cart_lines c JOIN products p ON p.id = c.product_id
-             WHERE c.session_id = ? AND c.product_id = ?",
+             WHERE c.session_id = $1 AND c.product_id = $2",
         )
         .bind(session_id)
         .bind(product_id)
@@ -204,12 +206,14 @@ impl Store {
                 available: stock,
             });
         }
-        sqlx::query("UPDATE cart_lines SET quantity = ? WHERE session_id = ? AND product_id = ?")
-            .bind(quantity)
-            .bind(session_id)
-            .bind(product_id)
-            .execute(&mut *write.tx)
-            .await?;
+        sqlx::query(
+            "UPDATE cart_lines SET quantity = $1 WHERE session_id = $2 AND product_id = $3",
+        )
+        .bind(quantity)
+        .bind(session_id)
+        .bind(product_id)
+        .execute(&mut *write.tx)
+        .await?;
         write.commit().await
     }
 
@@ -217,7 +221,7 @@ impl Store {
     /// there is not an error, so a retried removal succeeds.
     pub async fn remove_line(&self, session_id: &str, product_id: &str) -> Result<()> {
         let mut write = self.write().await?;
-        sqlx::query("DELETE FROM cart_lines WHERE session_id = ? AND product_id = ?")
+        sqlx::query("DELETE FROM cart_lines WHERE session_id = $1 AND product_id = $2")
             .bind(session_id)
             .bind(product_id)
             .execute(&mut *write.tx)
@@ -226,7 +230,7 @@ impl Store {
     }
 }
 
-fn session_from_row(row: &sqlx::sqlite::SqliteRow) -> SessionRecord {
+fn session_from_row(row: &sqlx::any::AnyRow) -> SessionRecord {
     SessionRecord {
         id: row.get("id"),
         merchant_id: row.get("merchant_id"),

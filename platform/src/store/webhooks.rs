@@ -1,6 +1,6 @@
 //! Webhook endpoints and the outbox of deliveries owed to them.
 
-use sqlx::{Row, Sqlite, Transaction};
+use sqlx::{Any, Row, Transaction};
 
 use super::Store;
 use crate::error::Result;
@@ -33,7 +33,7 @@ impl Store {
         let mut write = self.write().await?;
         sqlx::query(
             "INSERT INTO webhook_endpoints (merchant_id, url, secret, field_map, updated_at)
-             VALUES (?, ?, ?, ?, ?)
+             VALUES ($1, $2, $3, $4, $5)
              ON CONFLICT (merchant_id) DO UPDATE SET url = excluded.url,
                  secret = excluded.secret, field_map = excluded.field_map,
                  updated_at = excluded.updated_at",
@@ -55,8 +55,8 @@ impl Store {
             "SELECT o.id, o.merchant_id, o.kind, o.order_number, o.attempts,
                     w.url, w.secret, w.field_map
              FROM outbox o JOIN webhook_endpoints w ON w.merchant_id = o.merchant_id
-             WHERE o.delivered_at IS NULL AND o.next_attempt_at <= ?
-             ORDER BY o.next_attempt_at, o.id LIMIT ?",
+             WHERE o.delivered_at IS NULL AND o.next_attempt_at <= $1
+             ORDER BY o.next_attempt_at, o.id LIMIT $2",
         )
         .bind(now)
         .bind(limit)
@@ -91,7 +91,7 @@ impl Store {
     /// Marks delivery `id` as received by the merchant.
     pub async fn delivered(&self, id: i64) -> Result<()> {
         let mut write = self.write().await?;
-        sqlx::query("UPDATE outbox SET delivered_at = ?, attempts = attempts + 1 WHERE id = ?")
+        sqlx::query("UPDATE outbox SET delivered_at = $1, attempts = attempts + 1 WHERE id = $2")
             .bind(token::now_ms())
             .bind(id)
             .execute(&mut *write.tx)
@@ -103,8 +103,8 @@ impl Store {
     pub async fn delivery_failed(&self, id: i64, retry_at: i64, error: &str) -> Result<()> {
         let mut write = self.write().await?;
         sqlx::query(
-            "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?
-             WHERE id = ?",
+            "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $1, last_error = $2
+             WHERE id = $3",
         )
         .bind(retry_at)
         .bind(error)
@@ -119,16 +119,16 @@ impl Store {
 /// inside the transaction that changes the order. Merchants without a
 /// webhook owe nothing.
 pub(crate) async fn enqueue(
-    tx: &mut Transaction<'static, Sqlite>,
+    tx: &mut Transaction<'static, Any>,
     order_id: i64,
     kind: &str,
 ) -> Result<()> {
     let now = token::now_ms();
     sqlx::query(
         "INSERT INTO outbox (merchant_id, kind, order_number, next_attempt_at, created_at)
-         SELECT o.merchant_id, ?, o.number, ?, ?
+         SELECT o.merchant_id, $1, o.number, $2, $3
          FROM orders o JOIN webhook_endpoints w ON w.merchant_id = o.merchant_id
-         WHERE o.id = ?",
+         WHERE o.id = $4",
     )
     .bind(kind)
     .bind(now)

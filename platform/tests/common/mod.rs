@@ -1,5 +1,11 @@
-//! What every HTTP test file shares: a real platform on `127.0.0.1:0` over a
-//! temp SQLite file seeded with the demo store, and small request helpers.
+//! What every HTTP test file shares: a fresh database for each test, a real
+//! platform on `127.0.0.1:0` over it seeded with the demo store, and small
+//! request helpers.
+//!
+//! The database is a temp SQLite file, or, when `KIOSK_TEST_DATABASE_URL`
+//! names a PostgreSQL server (a role allowed to create databases), a
+//! database of the test's own on that server, created for it and dropped
+//! after it. So the same tests run against both backends.
 #![allow(dead_code)]
 
 use std::sync::Arc;
@@ -9,15 +15,181 @@ use kiosk_platform::{seed, AppState, StaticDirs, Store};
 use kiosk_wire::{ApiError, Session};
 use reqwest::{Client, Response, StatusCode};
 use serde_json::{json, Value};
+use sqlx::{Connection, Executor, PgConnection, Row};
 
-/// A running platform; `_dir` holds its database and must outlive the test.
+/// The variable naming the PostgreSQL server to test against.
+pub const DATABASE_URL_VAR: &str = "KIOSK_TEST_DATABASE_URL";
+
+/// A fresh, empty database for one test; dropping it deletes it.
+pub struct TestDb {
+    /// What `Store::connect` and the binary's `--db` take.
+    pub target: String,
+    place: Place,
+}
+
+enum Place {
+    /// The temp dir holding the SQLite file (and its WAL).
+    Sqlite(tempfile::TempDir),
+    /// A database on a shared server, and how to reach the server to drop
+    /// it.
+    Postgres { server_url: String, name: String },
+}
+
+impl TestDb {
+    /// A new database on the backend this test run is for.
+    pub async fn new() -> TestDb {
+        match std::env::var(DATABASE_URL_VAR) {
+            Ok(server_url) if !server_url.is_empty() => {
+                let name = format!(
+                    "{DATABASE_PREFIX}{}_{:016x}",
+                    std::process::id(),
+                    rand::random::<u64>()
+                );
+                let mut server = PgConnection::connect(&server_url).await.unwrap();
+                drop_leftovers(&mut server).await;
+                server
+                    .execute(format!("CREATE DATABASE {name}").as_str())
+                    .await
+                    .unwrap();
+                server.close().await.unwrap();
+                TestDb {
+                    target: with_database(&server_url, &name),
+                    place: Place::Postgres { server_url, name },
+                }
+            }
+            _ => {
+                let dir = tempfile::tempdir().unwrap();
+                TestDb {
+                    target: dir.path().join("kiosk.db").display().to_string(),
+                    place: Place::Sqlite(dir),
+                }
+            }
+        }
+    }
+
+    /// A store on this database (migrated; a second one is like a restart).
+    pub async fn open(&self) -> Store {
+        Store::connect(&self.target).await.unwrap()
+    }
+
+    /// Whether this test runs on PostgreSQL.
+    pub fn is_postgres(&self) -> bool {
+        matches!(self.place, Place::Postgres { .. })
+    }
+
+    /// Whether `needle` is anywhere in what the database stores: the bytes
+    /// of its files on SQLite, every row of every table on PostgreSQL.
+    pub async fn contains(&self, needle: &str) -> bool {
+        match &self.place {
+            Place::Sqlite(dir) => std::fs::read_dir(dir.path()).unwrap().any(|entry| {
+                let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+                bytes
+                    .windows(needle.len())
+                    .any(|window| window == needle.as_bytes())
+            }),
+            Place::Postgres { .. } => {
+                let mut db = PgConnection::connect(&self.target).await.unwrap();
+                let tables: Vec<String> = sqlx::query_scalar(
+                    "SELECT table_name::text FROM information_schema.tables
+                     WHERE table_schema = 'public'",
+                )
+                .fetch_all(&mut db)
+                .await
+                .unwrap();
+                for table in tables {
+                    let found: bool = sqlx::query(&format!(
+                        "SELECT EXISTS (SELECT 1 FROM \"{table}\" t
+                                        WHERE strpos(t::text, $1) > 0)"
+                    ))
+                    .bind(needle)
+                    .fetch_one(&mut db)
+                    .await
+                    .unwrap()
+                    .get(0);
+                    if found {
+                        return true;
+                    }
+                }
+                false
+            }
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let Place::Postgres { server_url, name } = &self.place else {
+            return;
+        };
+        // Drop runs inside the test's runtime, so the database is dropped
+        // from a thread with a runtime of its own, and not waited for: the
+        // drop may have to wait for connections the blocked runtime would
+        // still need to finish. FORCE ends the test's connections; what a
+        // process leaves behind when it exits first, the next test run drops
+        // (see `drop_leftovers`).
+        let (server_url, name) = (server_url.clone(), name.clone());
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async {
+                if let Ok(mut server) = PgConnection::connect(&server_url).await {
+                    let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+                    let _ = server.execute(sql.as_str()).await;
+                }
+            });
+        });
+    }
+}
+
+/// Test databases are named `kiosk_test_<pid>_<random>`.
+const DATABASE_PREFIX: &str = "kiosk_test_";
+
+/// Drops the test databases of test processes that are gone, once per
+/// process.
+async fn drop_leftovers(server: &mut PgConnection) {
+    static ONCE: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
+    ONCE.get_or_init(|| async {
+        let names: Vec<String> = sqlx::query_scalar(
+            "SELECT datname::text FROM pg_database WHERE starts_with(datname, $1)",
+        )
+        .bind(DATABASE_PREFIX)
+        .fetch_all(&mut *server)
+        .await
+        .unwrap();
+        for name in names {
+            let pid = name[DATABASE_PREFIX.len()..]
+                .split('_')
+                .next()
+                .unwrap_or("");
+            if !std::path::Path::new(&format!("/proc/{pid}")).exists() {
+                let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+                let _ = server.execute(sql.as_str()).await;
+            }
+        }
+    })
+    .await;
+}
+
+/// `url` with its database name replaced by `name`.
+fn with_database(url: &str, name: &str) -> String {
+    let authority = url.find("://").map_or(0, |i| i + 3);
+    let path = url[authority..]
+        .find('/')
+        .map_or(url.len(), |i| authority + i);
+    let query = url[path..].find('?').map_or("", |i| &url[path + i..]);
+    format!("{}/{name}{query}", &url[..path])
+}
+
+/// A running platform; `db` is its database and must outlive the test.
 pub struct Platform {
     pub base: String,
     pub store: Store,
     pub client: Client,
     /// The platform's payment provider, to count holds and captures.
     pub payments: Arc<TestProvider>,
-    pub dir: tempfile::TempDir,
+    pub db: TestDb,
 }
 
 impl Platform {
@@ -29,8 +201,8 @@ impl Platform {
     /// Starts a platform with the demo store and its state adjusted by
     /// `adjust` (e.g. a shorter webhook retry wait).
     pub async fn start_with(adjust: impl FnOnce(AppState) -> AppState) -> Platform {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("kiosk.db")).await.unwrap();
+        let db = TestDb::new().await;
+        let store = db.open().await;
         seed::demo(&store).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
@@ -46,7 +218,7 @@ impl Platform {
             store,
             client: Client::new(),
             payments,
-            dir,
+            db,
         }
     }
 

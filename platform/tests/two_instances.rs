@@ -1,0 +1,224 @@
+//! Two platform instances on one PostgreSQL database, as in a scale-out
+//! deployment: a change made through one instance reaches live subscribers
+//! of the other, and stock taken through both is never oversold.
+//!
+//! Compiled only with the `postgres-tests` feature (the PostgreSQL pass of
+//! `scripts/test.sh`), and it fails, rather than passes, when
+//! `KIOSK_TEST_DATABASE_URL` is not set: SQLite serves one process, so there
+//! is nothing to show there.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{checkout_body, TestDb, DATABASE_URL_VAR};
+use kiosk_platform::keys::KeyKind;
+use kiosk_platform::seed::{self, DEMO_MERCHANT};
+use kiosk_platform::{StaticDirs, Store};
+use kiosk_wire::{LiveUpdate, Session};
+use reqwest::{Client, StatusCode};
+use serde_json::json;
+
+/// A guard against a hung stream, not a timing assertion.
+const HANG_GUARD: Duration = Duration::from_secs(20);
+
+/// One instance: its own store (pool) on the shared database, its own live
+/// relay, its own port.
+struct Instance {
+    base: String,
+    store: Store,
+}
+
+impl Instance {
+    async fn start(db: &TestDb) -> Instance {
+        let store = db.open().await;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(kiosk_platform::serve(
+            listener,
+            store.clone(),
+            StaticDirs::default(),
+        ));
+        Instance { base, store }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+}
+
+/// The shared database, seeded with the demo store; PostgreSQL or a clear
+/// failure.
+async fn shared_database() -> TestDb {
+    assert!(
+        std::env::var(DATABASE_URL_VAR).is_ok_and(|url| !url.is_empty()),
+        "{DATABASE_URL_VAR} must name a PostgreSQL server for the two-instance tests"
+    );
+    let db = TestDb::new().await;
+    assert!(db.is_postgres());
+    seed::demo(&db.open().await).await.unwrap();
+    db
+}
+
+/// The next named event of an SSE response (keep-alives skipped).
+async fn next_event(response: &mut reqwest::Response, buffer: &mut String) -> (String, String) {
+    tokio::time::timeout(HANG_GUARD, async {
+        loop {
+            if let Some(end) = buffer.find("\n\n") {
+                let frame: String = buffer.drain(..end + 2).collect();
+                let mut event = String::new();
+                let mut data = String::new();
+                for line in frame.lines() {
+                    if let Some(name) = line.strip_prefix("event:") {
+                        event = name.trim().to_string();
+                    } else if let Some(value) = line.strip_prefix("data:") {
+                        data.push_str(value.trim_start());
+                    }
+                }
+                if !event.is_empty() {
+                    return (event, data);
+                }
+                continue;
+            }
+            let chunk = response.chunk().await.unwrap().expect("stream ended");
+            buffer.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    })
+    .await
+    .expect("no live event arrived")
+}
+
+/// A price changed through instance A reaches an ad's live stream on
+/// instance B (and A's own subscribers too).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn price_change_on_one_instance_reaches_subscribers_of_another() {
+    let db = shared_database().await;
+    let a = Instance::start(&db).await;
+    let b = Instance::start(&db).await;
+    let client = Client::new();
+    let (_, key) = a
+        .store
+        .create_key(DEMO_MERCHANT, KeyKind::Secret, &[])
+        .await
+        .unwrap();
+
+    let mut streams = Vec::new();
+    for instance in [&b, &a] {
+        let mut response = client
+            .get(instance.url("/v1/live?placement=pl_sidebar"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        let mut buffer = String::new();
+        let (event, _) = next_event(&mut response, &mut buffer).await;
+        assert_eq!(event, "ready");
+        streams.push((response, buffer));
+    }
+
+    let patched = client
+        .patch(a.url("/v1/products/prd_trail-runner"))
+        .bearer_auth(&key)
+        .json(&json!({ "price_minor": 9900 }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(patched.status(), StatusCode::OK);
+
+    for (response, buffer) in &mut streams {
+        let (event, data) = next_event(response, buffer).await;
+        assert_eq!(event, "product");
+        let LiveUpdate::Product { product } = serde_json::from_str(&data).unwrap() else {
+            panic!("expected a product update: {data}");
+        };
+        assert_eq!(product.id, "prd_trail-runner");
+        assert_eq!(product.price.amount_minor, 9900);
+    }
+
+    // B reads the new price from the shared database, too.
+    let product: serde_json::Value = client
+        .get(b.url("/v1/products/prd_trail-runner"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(product["price"]["amount_minor"], 9900);
+}
+
+/// Twenty buyers of the last 7 units, checking out through two instances
+/// at once, get exactly 7 orders between them; the rest are told the
+/// product is out of stock, and stock ends at 0.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_never_oversell() {
+    let db = shared_database().await;
+    let a = Instance::start(&db).await;
+    let b = Instance::start(&db).await;
+    let client = Client::new();
+    let product = "prd_camp-mug";
+    let (_, key) = a
+        .store
+        .create_key(DEMO_MERCHANT, KeyKind::Secret, &[])
+        .await
+        .unwrap();
+    let set = client
+        .patch(a.url(&format!("/v1/products/{product}")))
+        .bearer_auth(&key)
+        .json(&json!({ "stock": 7 }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(set.status(), StatusCode::OK);
+
+    let mut buyers = Vec::new();
+    for i in 0..20 {
+        let instance = if i % 2 == 0 { &a } else { &b };
+        let session: Session = client
+            .post(instance.url("/v1/sessions"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let added = client
+            .post(instance.url("/v1/cart/lines"))
+            .bearer_auth(&session.token)
+            .json(&json!({ "product_id": product, "quantity": 1 }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(added.status(), StatusCode::OK);
+        buyers.push((instance.url("/v1/checkout"), session.token));
+    }
+
+    let checkouts = buyers.into_iter().enumerate().map(|(i, (url, token))| {
+        let client = client.clone();
+        async move {
+            client
+                .post(url)
+                .bearer_auth(token)
+                .header("idempotency-key", format!("two-{i}"))
+                .json(&checkout_body())
+                .send()
+                .await
+                .unwrap()
+        }
+    });
+    let responses = futures_util::future::join_all(checkouts).await;
+    let mut placed = 0;
+    for response in responses {
+        match response.status() {
+            StatusCode::CREATED => placed += 1,
+            StatusCode::CONFLICT => {
+                let body: serde_json::Value = response.json().await.unwrap();
+                assert_eq!(body["code"], "out_of_stock", "{body}");
+            }
+            status => panic!("unexpected {status}: {}", response.text().await.unwrap()),
+        }
+    }
+    assert_eq!(placed, 7);
+    let stock = b.store.product(product).await.unwrap().stock;
+    assert_eq!(stock, 0);
+}
