@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every test Kiosk has: lints, native tests (platform over HTTP on a real
-# SQLite file, WebDriver end-to-end in headless Chrome) and the browser
+# SQLite file, WebDriver end-to-end in headless Chrome), the platform's
+# tests again on a local PostgreSQL server, and the browser
 # crate's wasm-bindgen tests in headless Chrome. Installs what is missing
 # first. Prints each suite's counts and a total at the end.
 set -euo pipefail
@@ -17,6 +18,14 @@ trap 'rm -rf "$logs"' EXIT
 step "tests: native (wire, platform over HTTP + SQLite, WebDriver end-to-end)"
 (native_env && KIOSK_CREATIVE_DIR="$KIOSK_ROOT/dist" cargo test --locked --workspace --exclude kiosk 2>&1) | tee "$logs/native.log"
 
+# The platform's suite again, on PostgreSQL: a private server from Debian's
+# package (scripts/postgres.sh), a fresh database per test, plus the tests
+# only PostgreSQL has (two instances on one database).
+step "tests: platform over HTTP + PostgreSQL"
+pg_url="$("$KIOSK_ROOT/scripts/postgres.sh")"
+(native_env && KIOSK_TEST_DATABASE_URL="$pg_url" \
+    cargo test --locked -p kiosk-platform --features postgres-tests 2>&1) | tee "$logs/postgres.log"
+
 step "tests: browser crate in headless Chrome (wasm-pack test --headless --chrome)"
 (wasm_env && wasm-pack test --headless --chrome --chromedriver "$CHROMEDRIVER" --mode no-install 2>&1) \
     | tee "$logs/wasm.log"
@@ -24,7 +33,7 @@ step "tests: browser crate in headless Chrome (wasm-pack test --headless --chrom
 step "summary"
 total_passed=0
 total_failed=0
-for suite in native wasm; do
+for suite in native wasm postgres; do
     read -r passed failed < <(awk '/test result:/ {
             for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i }
         } END { print p + 0, f + 0 }' "$logs/$suite.log")
