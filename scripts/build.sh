@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
-# Builds the release creative into dist/ with Trunk (wasm-bindgen + wasm-opt).
+# Builds the release browser bundles with Trunk (wasm-bindgen + wasm-opt):
+# the ad creative into dist/ and the cart widget into dist/widget/ (stable
+# names, so the loader www/kiosk.js can find them). The ad goes first:
+# Trunk replaces its whole dist directory.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$KIOSK_ROOT"
 wasm_env
 step "building the ad creative (trunk build --release) into dist/"
 trunk build --release
-note "built: $(ls dist | tr '\n' ' ')"
+step "building the cart widget (trunk build --release widget.html) into dist/widget/"
+trunk build widget.html --release true --dist dist/widget --filehash false
+note "built: $(cd dist && find . -type f | sort | tr '\n' ' ')"

@@ -36,6 +36,8 @@ pub const MOUNTED_ATTRIBUTE: &str = "data-kiosk-mounted";
 pub const ADD_ATTRIBUTE: &str = "data-kiosk-add";
 /// Set on page buttons the widget has taken over.
 pub const READY_ATTRIBUTE: &str = "data-kiosk-ready";
+/// The User Timing mark set when the cart button works (session known).
+pub const WIDGET_READY_MARK: &str = "kiosk:widget-ready";
 /// Where the widget remembers the session in the page's storage.
 const SESSION_KEY_PREFIX: &str = "kiosk.session@";
 /// The widget's stylesheet, inside its shadow root only.
@@ -131,6 +133,7 @@ pub fn start(shop: Shop) {
             Ok(session) => {
                 browser::store(&storage_key, &session.token);
                 shop.session.set(Some(session));
+                browser::mark(WIDGET_READY_MARK);
             }
             Err(failure) => shop.notice.set(Some(explain(&failure))),
         }

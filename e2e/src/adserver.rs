@@ -60,6 +60,11 @@ impl AdServer {
         Ok(AdServer { addr })
     }
 
+    /// The origin of the publisher pages.
+    pub fn publisher_origin(&self) -> String {
+        format!("http://127.0.0.1:{}", self.addr.port())
+    }
+
     /// The origin the creative runs on (what the platform sees as `Origin`).
     pub fn creative_origin(&self) -> String {
         format!("http://localhost:{}", self.addr.port())

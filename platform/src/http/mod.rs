@@ -154,7 +154,12 @@ pub fn router(state: AppState, dirs: &StaticDirs) -> Router {
         .with_state(state);
 
     if let Some(dir) = &dirs.creative {
-        app = app.nest_service("/ad", ServeDir::new(dir));
+        // Creatives and the widget's files are public: any page may load
+        // them (the widget's module and wasm are fetched cross-origin).
+        let creative = Router::new()
+            .fallback_service(ServeDir::new(dir))
+            .layer(axum::middleware::map_response(public_asset));
+        app = app.nest_service("/ad", creative);
     }
     if let Some(dir) = &dirs.site {
         app = app.fallback_service(ServeDir::new(dir));
@@ -199,6 +204,15 @@ const OPENAPI: &str = include_str!("../../openapi.json");
 
 async fn openapi() -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "application/json")], OPENAPI)
+}
+
+/// Marks a static creative or widget file as loadable from any origin.
+async fn public_asset(mut response: axum::response::Response) -> axum::response::Response {
+    response.headers_mut().insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        axum::http::HeaderValue::from_static("*"),
+    );
+    response
 }
 
 async fn health() -> Json<serde_json::Value> {
