@@ -20,7 +20,7 @@ const SECONDS: u32 = 5;
 const CONNECTIONS: u32 = 8;
 /// Sessions with a one-line cart made ready for the checkout run: each can
 /// check out once.
-const CHECKOUT_SESSIONS: usize = 6000;
+const CHECKOUT_SESSIONS: usize = 9000;
 
 /// One wrk run's figures.
 struct Figures {
@@ -50,7 +50,7 @@ pub async fn run() -> anyhow::Result<()> {
     let add_script = scripts.join("add.lua");
     std::fs::write(&add_script, lua_add_to_cart(&cart_tokens))?;
     // The loaded run and the single-client run each get their own carts.
-    let (loaded_tokens, single_tokens) = checkout_tokens.split_at(CHECKOUT_SESSIONS * 3 / 4);
+    let (loaded_tokens, single_tokens) = checkout_tokens.split_at(CHECKOUT_SESSIONS / 2);
     let checkout_script = scripts.join("checkout.lua");
     std::fs::write(&checkout_script, lua_checkout(loaded_tokens))?;
     let single_checkout_script = scripts.join("checkout-single.lua");
@@ -245,6 +245,15 @@ fn wrk(
     let text = String::from_utf8_lossy(&output.stdout);
     if !output.status.success() {
         bail!("wrk failed: {}", String::from_utf8_lossy(&output.stderr));
+    }
+    if std::env::var_os("KIOSK_BENCH_DEBUG").is_some() {
+        eprintln!("{text}");
+    }
+    if !text.contains("Requests/sec:") {
+        bail!(
+            "wrk printed no summary for {name}: {text} {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
     }
     let field = |prefix: &str| {
         text.lines()

@@ -143,7 +143,8 @@ pub fn router(state: AppState, dirs: &StaticDirs) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             origin::guard,
-        ));
+        ))
+        .layer(axum::middleware::from_fn(finish_even_if_the_client_leaves));
 
     let counters = state.metrics.clone();
     let mut app = Router::new()
@@ -204,6 +205,33 @@ const OPENAPI: &str = include_str!("../../openapi.json");
 
 async fn openapi() -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "application/json")], OPENAPI)
+}
+
+/// Runs each API request to its end in a task of its own. When a client
+/// hangs up (a shopper's phone loses signal, a load generator stops), the
+/// server drops the request's future; a write cancelled halfway would leave
+/// its transaction open on a pooled connection, holding SQLite's write lock
+/// until that connection is used again, and every later write would wait on
+/// it. Finishing the request instead also means a checkout the shopper
+/// cannot see still completes, and its retry replays it.
+async fn finish_even_if_the_client_leaves(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    match tokio::spawn(next.run(request)).await {
+        Ok(response) => response,
+        Err(failure) => {
+            tracing::error!(cause = %failure, "a request's task failed");
+            (
+                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                Json(kiosk_wire::ApiError {
+                    code: "internal".into(),
+                    message: "the platform could not complete this request".into(),
+                }),
+            )
+                .into_response()
+        }
+    }
 }
 
 /// Marks a static creative or widget file as loadable from any origin.
