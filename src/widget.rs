@@ -36,6 +36,8 @@ pub const MOUNTED_ATTRIBUTE: &str = "data-kiosk-mounted";
 pub const ADD_ATTRIBUTE: &str = "data-kiosk-add";
 /// Set on page buttons the widget has taken over.
 pub const READY_ATTRIBUTE: &str = "data-kiosk-ready";
+/// Set on page buttons while the platform cannot be reached.
+pub const UNAVAILABLE_ATTRIBUTE: &str = "data-kiosk-unavailable";
 /// The User Timing mark set when the cart button works (session known).
 pub const WIDGET_READY_MARK: &str = "kiosk:widget-ready";
 /// Where the widget remembers the session in the page's storage.
@@ -135,7 +137,10 @@ pub fn start(shop: Shop) {
                 shop.session.set(Some(session));
                 browser::mark(WIDGET_READY_MARK);
             }
-            Err(failure) => shop.notice.set(Some(explain(&failure))),
+            Err(failure) => {
+                shop.notice.set(Some(explain(&failure)));
+                mark_unavailable();
+            }
         }
     });
 }
@@ -213,6 +218,27 @@ fn mark_buttons(document: &web_sys::Document) {
             if element.get_attribute("role").is_none() && element.tag_name() != "BUTTON" {
                 let _ = element.set_attribute("role", "button");
             }
+        }
+    }
+}
+
+/// Tells the shopper on every page button that the shop cannot be reached
+/// (the page itself keeps working; pages may style the attribute).
+fn mark_unavailable() {
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    let Ok(found) = document.query_selector_all(&format!("[{ADD_ATTRIBUTE}]")) else {
+        return;
+    };
+    for index in 0..found.length() {
+        if let Some(element) = found
+            .item(index)
+            .and_then(|n| n.dyn_into::<web_sys::Element>().ok())
+        {
+            let _ = element.set_attribute(UNAVAILABLE_ATTRIBUTE, "");
+            let _ = element.set_attribute("aria-disabled", "true");
+            let _ = element.set_attribute("title", crate::shop::UNAVAILABLE);
         }
     }
 }

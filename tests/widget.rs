@@ -4,7 +4,9 @@
 #![cfg(target_arch = "wasm32")]
 
 use kiosk::config::AdConfig;
-use kiosk::widget::{mount, MountError, HOST_TAG, MOUNTED_ATTRIBUTE, READY_ATTRIBUTE};
+use kiosk::widget::{
+    mount, start, MountError, HOST_TAG, MOUNTED_ATTRIBUTE, READY_ATTRIBUTE, UNAVAILABLE_ATTRIBUTE,
+};
 use kiosk_wire::{Cart, Session};
 use leptos::prelude::Set;
 use wasm_bindgen::JsCast;
@@ -171,4 +173,35 @@ async fn cart_changes_are_announced_to_the_page() {
     shop.session.set(Some(session(3)));
     settle().await;
     assert_eq!(seen.borrow().last(), Some(&3.0));
+}
+
+/// With the platform unreachable, the page's buttons say so (an attribute
+/// the page can style, `aria-disabled` and a title) and the page keeps
+/// working.
+#[wasm_bindgen_test]
+async fn unreachable_platform_is_said_on_the_page_buttons() {
+    let button = document().create_element("button").unwrap();
+    button.set_attribute("data-kiosk-add", "").unwrap();
+    button
+        .set_attribute("data-product", "prd_head-torch")
+        .unwrap();
+    document().body().unwrap().append_child(&button).unwrap();
+
+    let shop = mount(&host(), offline()).unwrap();
+    start(shop);
+    for _ in 0..100 {
+        settle().await;
+        if button.has_attribute(UNAVAILABLE_ATTRIBUTE) {
+            break;
+        }
+    }
+    assert!(button.has_attribute(UNAVAILABLE_ATTRIBUTE));
+    assert_eq!(
+        button.get_attribute("aria-disabled").as_deref(),
+        Some("true")
+    );
+    assert_eq!(
+        button.get_attribute("title").as_deref(),
+        Some("The shop can't be reached right now. Please try again.")
+    );
 }
