@@ -52,6 +52,13 @@ pub fn random_id() -> String {
     })
 }
 
+/// The browser's preferred language (BCP 47), `en-US` where it has none.
+pub fn language() -> String {
+    web_sys::window()
+        .and_then(|w| w.navigator().language())
+        .unwrap_or_else(|| "en-US".into())
+}
+
 /// Reads `key` from the frame's local storage; `None` where storage is
 /// forbidden (sandboxed or opaque-origin frames) or empty.
 pub fn stored(key: &str) -> Option<String> {

@@ -105,10 +105,7 @@ impl AdConfig {
                 .and_then(|l| f(l).ok())
                 .unwrap_or_default()
         };
-        let locale = window
-            .as_ref()
-            .and_then(|w| w.navigator().language())
-            .unwrap_or_else(|| "en-US".into());
+        let locale = crate::browser::language();
         let packaged = window
             .and_then(|w| w.document())
             .and_then(|d| d.query_selector("meta[name=kiosk-config]").ok().flatten())

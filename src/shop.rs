@@ -60,6 +60,22 @@ impl Shop {
         }
     }
 
+    /// The session token this frame or page remembered from an earlier
+    /// visit, in its own storage (per platform).
+    pub fn remembered_token(&self) -> Option<String> {
+        browser::stored(&self.session_storage_key())
+    }
+
+    /// Remembers `session`'s token for the next visit.
+    pub fn remember(&self, session: &Session) {
+        browser::store(&self.session_storage_key(), &session.token);
+    }
+
+    fn session_storage_key(&self) -> String {
+        self.config
+            .with_value(|c| format!("{SESSION_KEY_PREFIX}{}", c.platform))
+    }
+
     /// The session token, if a session is known.
     pub fn token(&self) -> Option<String> {
         self.session
@@ -200,6 +216,9 @@ impl Shop {
         browser::random_id()
     }
 }
+
+/// Where a frame or page remembers its session token, before the platform.
+const SESSION_KEY_PREFIX: &str = "kiosk.session@";
 
 /// What the shopper reads when the platform cannot be reached.
 pub const UNAVAILABLE: &str = "The shop can't be reached right now. Please try again.";

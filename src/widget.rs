@@ -40,8 +40,6 @@ pub const READY_ATTRIBUTE: &str = "data-kiosk-ready";
 pub const UNAVAILABLE_ATTRIBUTE: &str = "data-kiosk-unavailable";
 /// The User Timing mark set when the cart button works (session known).
 pub const WIDGET_READY_MARK: &str = "kiosk:widget-ready";
-/// Where the widget remembers the session in the page's storage.
-const SESSION_KEY_PREFIX: &str = "kiosk.session@";
 /// The widget's stylesheet, inside its shadow root only.
 const WIDGET_CSS: &str = include_str!("../style/widget.css");
 
@@ -58,16 +56,13 @@ pub enum MountError {
 /// `data-key` and `data-locale` attributes.
 pub fn config_from(host: &web_sys::Element) -> AdConfig {
     let attribute = |name: &str| host.get_attribute(name).filter(|v| !v.trim().is_empty());
-    let locale = web_sys::window()
-        .and_then(|w| w.navigator().language())
-        .unwrap_or_else(|| "en-US".into());
     AdConfig {
         platform: attribute("data-platform")
             .unwrap_or_default()
             .trim_end_matches('/')
             .to_string(),
         key: attribute("data-key").unwrap_or_default(),
-        locale: attribute("data-locale").unwrap_or(locale),
+        locale: attribute("data-locale").unwrap_or_else(browser::language),
         ..AdConfig::default()
     }
 }
@@ -126,14 +121,9 @@ pub fn mount(host: &web_sys::Element, config: AdConfig) -> Result<Shop, MountErr
 pub fn start(shop: Shop) {
     spawn_local(async move {
         let platform = shop.platform.get_value();
-        let storage_key = format!(
-            "{SESSION_KEY_PREFIX}{}",
-            shop.config.with_value(|c| c.platform.clone())
-        );
-        let token = browser::stored(&storage_key);
-        match platform.session(token.as_deref()).await {
+        match platform.session(shop.remembered_token().as_deref()).await {
             Ok(session) => {
-                browser::store(&storage_key, &session.token);
+                shop.remember(&session);
                 shop.session.set(Some(session));
                 browser::mark(WIDGET_READY_MARK);
             }

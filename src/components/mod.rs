@@ -28,8 +28,6 @@ use crate::tracking::Tracker;
 pub const BOOT_TIMEOUT_MS: i32 = 3000;
 /// The User Timing mark set when the first products are on screen.
 pub const PRODUCTS_PAINTED_MARK: &str = "kiosk:products-painted";
-/// Where the ad remembers its session token in its own storage.
-const SESSION_KEY_PREFIX: &str = "kiosk.session@";
 
 /// Where the ad's boot stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -50,8 +48,7 @@ pub fn AdUnit(config: AdConfig, host: Host) -> impl IntoView {
 
     spawn_local(async move {
         shop.host.with_value(|host| host.clone()).ready().await;
-        let storage_key = format!("{SESSION_KEY_PREFIX}{}", config.platform);
-        let token = browser::stored(&storage_key);
+        let token = shop.remembered_token();
         let platform = shop.platform.get_value();
         let answer = browser::with_timeout(
             BOOT_TIMEOUT_MS,
@@ -65,7 +62,7 @@ pub fn AdUnit(config: AdConfig, host: Host) -> impl IntoView {
         };
 
         if let Some(session) = &answer.session {
-            browser::store(&storage_key, &session.token);
+            shop.remember(session);
             let tracker = Tracker::new(platform, config.clone(), session.id.clone());
             shop.tracker.set_value(Some(tracker));
         }
