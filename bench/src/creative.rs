@@ -14,6 +14,8 @@ use crate::quantile;
 const PAINT_RUNS: usize = 5;
 /// Price changes measured for live latency.
 const LIVE_RUNS: usize = 20;
+/// How often a measurement re-reads the page while it waits.
+const POLL: Duration = Duration::from_millis(20);
 /// DESIGN.md: html + js + wasm, gzip.
 const SIZE_BUDGET_BYTES: f64 = 100.0 * 1024.0;
 
@@ -67,23 +69,18 @@ async fn widget_ready(platform: &Platform) -> anyhow::Result<()> {
     for _ in 0..PAINT_RUNS {
         let browser = Browser::start().await?;
         browser.client.goto(&platform.publisher_url()).await?;
-        let ready = loop {
-            let answer = browser
-                .eval(
-                    "const m = performance.getEntriesByName('kiosk:widget-ready')[0];
-                     const load = performance.getEntriesByType('navigation')[0];
-                     return m ? [m.startTime, load.loadEventEnd] : null;",
-                )
-                .await?;
-            if let Some(pair) = answer.as_array() {
-                break (
-                    pair[0].as_f64().unwrap_or(f64::NAN),
-                    pair[1].as_f64().unwrap_or(f64::NAN),
-                );
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        };
-        readies.push(ready);
+        let pair = browser
+            .eval_until(
+                "const m = performance.getEntriesByName('kiosk:widget-ready')[0];
+                 const load = performance.getEntriesByType('navigation')[0];
+                 return m ? [m.startTime, load.loadEventEnd] : null;",
+                POLL,
+            )
+            .await?;
+        readies.push((
+            pair[0].as_f64().unwrap_or(f64::NAN),
+            pair[1].as_f64().unwrap_or(f64::NAN),
+        ));
         browser.close().await?;
     }
     readies.sort_by(|a, b| a.0.total_cmp(&b.0));
@@ -143,10 +140,9 @@ async fn first_paint(platform: &Platform) -> anyhow::Result<()> {
     for _ in 0..PAINT_RUNS {
         let browser = Browser::start().await?;
         browser.client.goto(&url).await?;
-        let figures = loop {
-            let answer = browser
-                .eval(
-                    "const m = performance.getEntriesByName('kiosk:products-painted')[0];
+        let answer = browser
+            .eval_until(
+                "const m = performance.getEntriesByName('kiosk:products-painted')[0];
                      if (!m) return null;
                      const api = performance.getEntriesByType('resource')
                        .filter(e => e.name.includes('/v1/') && !e.name.includes('/v1/live')
@@ -160,17 +156,14 @@ async fn first_paint(platform: &Platform) -> anyhow::Result<()> {
                        wasm: at(e => e.name.endsWith('.wasm')),
                        boot_request: at(e => e.name.includes('/v1/placements/')),
                      }];",
-                )
-                .await?;
-            if let Some(pair) = answer.as_array() {
-                break (
-                    pair[0].as_f64().unwrap_or(f64::NAN),
-                    pair[1].as_u64().unwrap_or(0),
-                    pair[2].clone(),
-                );
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        };
+                POLL,
+            )
+            .await?;
+        let figures = (
+            answer[0].as_f64().unwrap_or(f64::NAN),
+            answer[1].as_u64().unwrap_or(0),
+            answer[2].clone(),
+        );
         paints.push(figures.0);
         api_requests.push(figures.1);
         breakdowns.push((figures.0, figures.2));
@@ -225,18 +218,15 @@ async fn live_latency(platform: &Platform) -> anyhow::Result<()> {
         let shown = format!("€{}.00", price / 100);
         let sent = SystemTime::now().duration_since(UNIX_EPOCH)?.as_secs_f64() * 1000.0;
         platform.set_price("prd_trail-runner", price).await?;
-        let seen = loop {
-            let entries = browser.eval("return window.__priceSeen").await?;
-            let hit = entries.as_array().and_then(|list| {
-                list.iter()
-                    .find(|entry| entry[1].as_str() == Some(shown.as_str()))
-                    .and_then(|entry| entry[0].as_f64())
-            });
-            if let Some(at) = hit {
-                break at;
-            }
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        };
+        let find = format!(
+            "const hit = window.__priceSeen.find(e => e[1] === {shown:?});
+             return hit ? hit[0] : null;"
+        );
+        let seen = browser
+            .eval_until(&find, Duration::from_millis(5))
+            .await?
+            .as_f64()
+            .unwrap_or(f64::NAN);
         latencies.push(seen - sent);
     }
     latencies.sort_by(f64::total_cmp);

@@ -75,6 +75,12 @@ impl AdServer {
         format!("http://localhost:{}/creative/{file}", self.addr.port())
     }
 
+    /// The plain publisher page framing the creative with URL parameters
+    /// `params` (what an ad server would put in the creative's URL).
+    pub fn ad_page(&self, params: &str) -> String {
+        format!("{}#{params}", self.page("plain.html"))
+    }
+
     /// The URL of publisher page `page` (a file in `e2e/fixtures/`).
     pub fn page(&self, page: &str) -> String {
         format!("http://127.0.0.1:{}/pub/{page}", self.addr.port())

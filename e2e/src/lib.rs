@@ -220,6 +220,26 @@ impl Browser {
         Ok(element.text().await?)
     }
 
+    /// Runs `script` in the current frame every `every` until it returns
+    /// something other than null (at most 20 s), and returns that.
+    pub async fn eval_until(
+        &self,
+        script: &str,
+        every: Duration,
+    ) -> anyhow::Result<serde_json::Value> {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            let value = self.eval(script).await?;
+            if !value.is_null() {
+                return Ok(value);
+            }
+            if tokio::time::Instant::now() > deadline {
+                bail!("the page never answered: {script}");
+            }
+            tokio::time::sleep(every).await;
+        }
+    }
+
     /// Runs `script` in the current frame and returns its result.
     pub async fn eval(&self, script: &str) -> anyhow::Result<serde_json::Value> {
         Ok(self.client.execute(script, vec![]).await?)

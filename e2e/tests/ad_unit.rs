@@ -134,10 +134,7 @@ async fn order_count(platform: &Platform) -> usize {
 #[tokio::test]
 async fn products_appear_and_a_price_change_reaches_the_open_ad() {
     let (platform, adserver, browser, ad) = start().await;
-    browser
-        .open_ad(&format!("{}#{ad}", adserver.page("plain.html")))
-        .await
-        .unwrap();
+    browser.open_ad(&adserver.ad_page(&ad)).await.unwrap();
 
     browser
         .wait_for_text(".kiosk-product .kiosk-title", "Trail Runner 2")
@@ -174,10 +171,7 @@ async fn products_appear_and_a_price_change_reaches_the_open_ad() {
 #[tokio::test]
 async fn keyboard_only_shopper_buys_and_the_order_has_server_totals() {
     let (platform, adserver, browser, ad) = start().await;
-    browser
-        .open_ad(&format!("{}#{ad}", adserver.page("plain.html")))
-        .await
-        .unwrap();
+    browser.open_ad(&adserver.ad_page(&ad)).await.unwrap();
     browser
         .wait_for_text(".kiosk-product .kiosk-title", "Trail Runner 2")
         .await
@@ -248,10 +242,7 @@ async fn keyboard_only_shopper_buys_and_the_order_has_server_totals() {
 #[tokio::test]
 async fn declined_card_shows_an_error_and_places_no_order() {
     let (platform, adserver, browser, ad) = start().await;
-    browser
-        .open_ad(&format!("{}#{ad}", adserver.page("plain.html")))
-        .await
-        .unwrap();
+    browser.open_ad(&adserver.ad_page(&ad)).await.unwrap();
     add_first_product_and_open_checkout(&browser).await;
 
     fill_checkout(&browser, "4000 0000 0000 0002").await;
@@ -282,10 +273,7 @@ async fn retry_after_a_lost_response_places_exactly_one_order() {
     let adserver = AdServer::start(&proxy.url()).await.unwrap();
     let ad = with_key(&platform, &adserver).await;
     let browser = Browser::start().await.unwrap();
-    browser
-        .open_ad(&format!("{}#{ad}", adserver.page("plain.html")))
-        .await
-        .unwrap();
+    browser.open_ad(&adserver.ad_page(&ad)).await.unwrap();
     add_first_product_and_open_checkout(&browser).await;
     fill_checkout(&browser, "4242 4242 4242 4242").await;
 
@@ -318,10 +306,7 @@ async fn platform_down_shows_the_fallback_and_the_page_keeps_running() {
         "{AD}&landing={}&click={}",
         "https%3A%2F%2Fshop.example%2F", "https%3A%2F%2Fads.example%2Fclk%3Fu%3D"
     );
-    browser
-        .open_ad(&format!("{}#{ad}", adserver.page("plain.html")))
-        .await
-        .unwrap();
+    browser.open_ad(&adserver.ad_page(&ad)).await.unwrap();
 
     let link = browser
         .client
@@ -362,10 +347,7 @@ async fn silent_platform_times_out_into_the_fallback() {
     });
     let adserver = AdServer::start(&silent_url).await.unwrap();
     let browser = Browser::start().await.unwrap();
-    browser
-        .open_ad(&format!("{}#{AD}", adserver.page("plain.html")))
-        .await
-        .unwrap();
+    browser.open_ad(&adserver.ad_page(AD)).await.unwrap();
 
     let status = browser.text(".kiosk-fallback[role=status]").await.unwrap();
     assert_eq!(status, "Products are unavailable right now.");
@@ -379,10 +361,7 @@ async fn silent_platform_times_out_into_the_fallback() {
 #[tokio::test]
 async fn ad_events_reach_the_platform_with_placement_and_creative() {
     let (platform, adserver, browser, ad) = start().await;
-    browser
-        .open_ad(&format!("{}#{ad}", adserver.page("plain.html")))
-        .await
-        .unwrap();
+    browser.open_ad(&adserver.ad_page(&ad)).await.unwrap();
     buy_first_product(&browser, "4242 4242 4242 4242").await;
 
     let wanted = [
@@ -423,10 +402,7 @@ async fn ad_events_reach_the_platform_with_placement_and_creative() {
 async fn ad_sells_inside_a_safeframe_host() {
     let (platform, adserver, browser, ad) = start().await;
     browser
-        .open_ad(&format!(
-            "{}#{ad}&host=safeframe",
-            adserver.page("plain.html")
-        ))
+        .open_ad(&adserver.ad_page(&format!("{ad}&host=safeframe")))
         .await
         .unwrap();
     buy_first_product(&browser, "4242 4242 4242 4242").await;
@@ -461,7 +437,7 @@ async fn ad_sells_inside_a_safeframe_host() {
 async fn ad_sells_inside_an_mraid_container() {
     let (platform, adserver, browser, ad) = start().await;
     browser
-        .open_ad(&format!("{}#{ad}&host=mraid", adserver.page("plain.html")))
+        .open_ad(&adserver.ad_page(&format!("{ad}&host=mraid")))
         .await
         .unwrap();
     buy_first_product(&browser, "4242 4242 4242 4242").await;
@@ -492,7 +468,7 @@ async fn key_for_another_origin_gets_the_fallback() {
         .await
         .unwrap();
     browser
-        .open_ad(&format!("{}#{AD}&key={key}", adserver.page("plain.html")))
+        .open_ad(&adserver.ad_page(&format!("{AD}&key={key}")))
         .await
         .unwrap();
 

@@ -16,14 +16,10 @@ async fn in_widget(browser: &Browser, expression: &str) -> serde_json::Value {
          if (!root) return null;
          return {expression};"
     );
-    for _ in 0..200 {
-        let value = browser.eval(&script).await.unwrap();
-        if !value.is_null() {
-            return value;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("the widget never answered {expression}");
+    browser
+        .eval_until(&script, Duration::from_millis(100))
+        .await
+        .unwrap()
 }
 
 /// Waits until the widget's element `css` shows `text`.

@@ -67,13 +67,8 @@ async fn change_quantity_and_remove() {
     platform.add_ok(&session.token, "prd_camp-mug", 1).await;
 
     let changed: Session = platform
-        .client
-        .patch(platform.url("/v1/cart/lines/prd_camp-mug"))
-        .bearer_auth(&session.token)
-        .json(&json!({ "quantity": 5 }))
-        .send()
+        .set_quantity(&session.token, "prd_camp-mug", 5)
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
@@ -114,13 +109,8 @@ async fn bad_quantities_are_rejected() {
     assert_error(over, StatusCode::UNPROCESSABLE_ENTITY, "invalid_quantity").await;
 
     let zero = platform
-        .client
-        .patch(platform.url("/v1/cart/lines/prd_camp-mug"))
-        .bearer_auth(&session.token)
-        .json(&json!({ "quantity": 0 }))
-        .send()
-        .await
-        .unwrap();
+        .set_quantity(&session.token, "prd_camp-mug", 0)
+        .await;
     assert_error(zero, StatusCode::UNPROCESSABLE_ENTITY, "invalid_quantity").await;
 }
 
@@ -138,13 +128,8 @@ async fn stock_is_checked_when_a_line_grows() {
     assert_error(over, StatusCode::CONFLICT, "out_of_stock").await;
 
     let patch = platform
-        .client
-        .patch(platform.url("/v1/cart/lines/prd_day-pack"))
-        .bearer_auth(&session.token)
-        .json(&json!({ "quantity": 4 }))
-        .send()
-        .await
-        .unwrap();
+        .set_quantity(&session.token, "prd_day-pack", 4)
+        .await;
     assert_error(patch, StatusCode::CONFLICT, "out_of_stock").await;
 
     let current: Session = platform
@@ -170,13 +155,8 @@ async fn unknown_product_or_line_is_404() {
     assert_error(unknown, StatusCode::NOT_FOUND, "product_not_found").await;
 
     let no_line = platform
-        .client
-        .patch(platform.url("/v1/cart/lines/prd_camp-mug"))
-        .bearer_auth(&session.token)
-        .json(&json!({ "quantity": 1 }))
-        .send()
-        .await
-        .unwrap();
+        .set_quantity(&session.token, "prd_camp-mug", 1)
+        .await;
     assert_error(no_line, StatusCode::NOT_FOUND, "line_not_found").await;
 }
 

@@ -249,6 +249,17 @@ impl Platform {
             .unwrap()
     }
 
+    /// Sets a cart line's quantity and returns the raw response.
+    pub async fn set_quantity(&self, token: &str, product_id: &str, quantity: i64) -> Response {
+        self.client
+            .patch(self.url(&format!("/v1/cart/lines/{product_id}")))
+            .bearer_auth(token)
+            .json(&json!({ "quantity": quantity }))
+            .send()
+            .await
+            .unwrap()
+    }
+
     /// Adds a line that must succeed; returns the session after it.
     pub async fn add_ok(&self, token: &str, product_id: &str, quantity: i64) -> Session {
         let response = self.add(token, product_id, quantity).await;
