@@ -70,16 +70,15 @@ pub struct Settings {
 impl Settings {
     /// The settings as URL parameters.
     fn query(&self) -> String {
-        let mut query = format!(
-            "platform={}&placement={}&landing={}",
-            query_encode(&self.platform),
-            query_encode(&self.placement),
-            query_encode(&self.landing)
-        );
-        if !self.key.is_empty() {
-            query.push_str(&format!("&key={}", query_encode(&self.key)));
-        }
+        let mut query = form_urlencoded::Serializer::new(String::new());
         query
+            .append_pair("platform", &self.platform)
+            .append_pair("placement", &self.placement)
+            .append_pair("landing", &self.landing);
+        if !self.key.is_empty() {
+            query.append_pair("key", &self.key);
+        }
+        query.finish()
     }
 }
 
@@ -203,19 +202,6 @@ fn files(dist: &Path) -> anyhow::Result<Vec<PathBuf>> {
     }
     paths.sort();
     Ok(paths)
-}
-
-fn query_encode(text: &str) -> String {
-    let mut out = String::new();
-    for byte in text.bytes() {
-        match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(byte as char)
-            }
-            _ => out.push_str(&format!("%{byte:02X}")),
-        }
-    }
-    out
 }
 
 fn html_escape(text: &str) -> String {

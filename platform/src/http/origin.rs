@@ -11,7 +11,7 @@
 //! for that origin; a preflight is answered here. Same-origin calls (the
 //! creative served by the platform itself) need no key.
 
-use axum::extract::{Request, State};
+use axum::extract::{Query, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -36,7 +36,7 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
     if same_origin(request.headers(), &origin) {
         return next.run(request).await;
     }
-    let Some(key) = query_key(request.uri().query()) else {
+    let Some(key) = query_key(request.uri()) else {
         return Error::PublishableKeyRequired.into_response();
     };
     let allowed = match state.store.key_by_secret(&key).await {
@@ -94,11 +94,11 @@ fn same_origin(headers: &HeaderMap, origin: &HeaderValue) -> bool {
 }
 
 /// The `key` query parameter, if any.
-fn query_key(query: Option<&str>) -> Option<String> {
-    query?
-        .split('&')
-        .filter_map(|pair| pair.split_once('='))
-        .find(|(name, _)| *name == "key")
-        .map(|(_, value)| value.to_string())
-        .filter(|value| !value.is_empty())
+fn query_key(uri: &axum::http::Uri) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct KeyParam {
+        key: Option<String>,
+    }
+    let Query(param) = Query::<KeyParam>::try_from_uri(uri).ok()?;
+    param.key.filter(|key| !key.is_empty())
 }
