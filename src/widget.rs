@@ -41,7 +41,10 @@ pub const UNAVAILABLE_ATTRIBUTE: &str = "data-kiosk-unavailable";
 /// The User Timing mark set when the cart button works (session known).
 pub const WIDGET_READY_MARK: &str = "kiosk:widget-ready";
 /// The widget's stylesheet, inside its shadow root only.
-const WIDGET_CSS: &str = include_str!("../style/widget.css");
+const WIDGET_CSS: &str = concat!(
+    include_str!("../style/shop.css"),
+    include_str!("../style/widget.css")
+);
 
 /// Why a widget was not mounted.
 #[derive(Clone, Debug, PartialEq, Eq)]
