@@ -57,6 +57,10 @@ fn product(stock: i64) -> Product {
             currency: "EUR".into(),
         },
         stock,
+        available: true,
+        images: Vec::new(),
+        attributes: Default::default(),
+        variants: Vec::new(),
     }
 }
 

@@ -128,8 +128,8 @@ async fn start_platform(dir: &Path) -> anyhow::Result<(String, Store)> {
     seed::demo(&store).await?;
     for product in store.placement_products("pl_leaderboard").await? {
         let update = ProductUpdate {
-            price_minor: None,
             stock: Some(100_000_000),
+            ..ProductUpdate::default()
         };
         store
             .update_product(seed::DEMO_MERCHANT, &product.id, &update)

@@ -112,6 +112,9 @@ async fn place(
 ) -> Result<(String, OrderConfirmation)> {
     let cart = store.cart(&session.id).await?;
     let subtotal = cart.subtotal.clone().ok_or(Error::CartEmpty)?;
+    if let Some(line) = cart.lines.iter().find(|l| !l.product.available) {
+        return Err(Error::ProductUnavailable(line.product.id.clone()));
+    }
     if let Some(line) = cart.lines.iter().find(|l| l.quantity > l.product.stock) {
         return Err(Error::OutOfStock {
             product_id: line.product.id.clone(),

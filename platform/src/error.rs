@@ -40,6 +40,12 @@ pub enum Error {
 
     #[error("no product with id {0:?}")]
     ProductNotFound(String),
+    /// The product has variants; a cart takes one of their ids.
+    #[error("product {0:?} is sold by variant; add one of its variants' ids")]
+    VariantRequired(String),
+    /// The merchant has taken the product off sale.
+    #[error("product {0:?} is not on sale")]
+    ProductUnavailable(String),
     #[error("no placement with id {0:?}")]
     PlacementNotFound(String),
     #[error("no collection with id {0:?}")]
@@ -132,6 +138,8 @@ impl Error {
             Error::NotFound => (S::NOT_FOUND, "not_found"),
             Error::MethodNotAllowed => (S::METHOD_NOT_ALLOWED, "method_not_allowed"),
             Error::ProductNotFound(_) => (S::NOT_FOUND, "product_not_found"),
+            Error::VariantRequired(_) => (S::UNPROCESSABLE_ENTITY, "variant_required"),
+            Error::ProductUnavailable(_) => (S::CONFLICT, "product_unavailable"),
             Error::PlacementNotFound(_) => (S::NOT_FOUND, "placement_not_found"),
             Error::CollectionNotFound(_) => (S::NOT_FOUND, "collection_not_found"),
             Error::SessionRequired => (S::UNAUTHORIZED, "session_required"),

@@ -5,7 +5,7 @@
 //! demo start and always leaves the same store behind, restoring stock and
 //! prices a previous demo session changed.
 
-use crate::store::{NewProduct, Store};
+use crate::store::{NewProduct, NewVariant, Store};
 
 /// The merchant every demo row belongs to.
 pub const DEMO_MERCHANT: &str = "m_northwind";
@@ -49,7 +49,8 @@ const CATALOG: &[(&str, &str, &str, i64, i64)] = &[
         "Summit Shell Jacket",
         "Waterproof, breathable, packs small.",
         21900,
-        6,
+        // Sold by size: see VARIANTS.
+        0,
     ),
     (
         "prd_merino-tee",
@@ -123,6 +124,24 @@ const CATALOG: &[(&str, &str, &str, i64, i64)] = &[
     ),
 ];
 
+/// (id, product id, option, price in cents, stock) of the demo variants.
+const VARIANTS: &[(&str, &str, &str, i64, i64)] = &[
+    ("prd_summit-jacket-s", "prd_summit-jacket", "S", 21900, 2),
+    ("prd_summit-jacket-m", "prd_summit-jacket", "M", 21900, 3),
+    ("prd_summit-jacket-l", "prd_summit-jacket", "L", 21900, 1),
+    ("prd_summit-jacket-xl", "prd_summit-jacket", "XL", 22900, 0),
+];
+
+/// (product id, attributes) shown with the demo products.
+const ATTRIBUTES: &[(&str, &[(&str, &str)])] = &[
+    ("prd_trail-runner", &[("weight", "280 g"), ("drop", "6 mm")]),
+    (
+        "prd_summit-jacket",
+        &[("material", "3-layer nylon"), ("weight", "340 g")],
+    ),
+    ("prd_merino-tee", &[("material", "merino wool")]),
+];
+
 /// Writes the demo store into `store`.
 pub async fn demo(store: &Store) -> crate::error::Result<()> {
     store
@@ -145,6 +164,27 @@ pub async fn demo(store: &Store) -> crate::error::Result<()> {
                 stock: *stock,
                 position: position as i64,
             })
+            .await?;
+    }
+    for (position, (id, parent_id, option, price_minor, stock)) in VARIANTS.iter().enumerate() {
+        store
+            .upsert_variant(&NewVariant {
+                id,
+                parent_id,
+                option,
+                price_minor: *price_minor,
+                stock: *stock,
+                position: position as i64,
+            })
+            .await?;
+    }
+    for (id, attributes) in ATTRIBUTES {
+        let attributes = attributes
+            .iter()
+            .map(|(name, value)| (name.to_string(), value.to_string()))
+            .collect();
+        store
+            .set_product_details(id, true, &attributes, &[])
             .await?;
     }
     for (id, name, products) in DEMO_COLLECTIONS {

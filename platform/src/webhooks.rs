@@ -47,6 +47,11 @@ const IDLE_POLL: Duration = Duration::from_secs(5);
 /// Deliveries read from the outbox per round.
 const BATCH: i64 = 16;
 
+/// How long a claimed batch stays with the instance that claimed it: long
+/// enough to send the whole batch, after which an unfinished delivery (its
+/// instance died) is due again.
+const CLAIM_LEASE: Duration = Duration::from_secs(BATCH as u64 * DELIVERY_TIMEOUT.as_secs() + 30);
+
 /// Starts the delivery worker for `store`; `wake` makes it look at the
 /// outbox at once (after an order change), `retry_base` is the first
 /// backoff.
@@ -60,7 +65,8 @@ pub fn spawn(store: Store, wake: Arc<Notify>, retry_base: Duration) -> tokio::ta
             .unwrap_or_default();
         loop {
             let now = token::now_ms();
-            let due = match store.due_deliveries(now, BATCH).await {
+            let lease_until = now + CLAIM_LEASE.as_millis() as i64;
+            let due = match store.claim_due_deliveries(now, BATCH, lease_until).await {
                 Ok(due) => due,
                 Err(err) => {
                     tracing::error!(cause = %err, "cannot read the webhook outbox");

@@ -138,6 +138,34 @@ async fn price_change_reaches_placement_subscribers() {
     assert_eq!(platform.stock("prd_merino-tee").await, 40);
 }
 
+/// A size's stock change reaches subscribers as the whole jacket, so an ad
+/// showing the jacket updates that size.
+#[tokio::test]
+async fn variant_change_reaches_subscribers_as_its_product() {
+    let platform = Platform::start().await;
+    let key = platform.secret_key().await;
+    let mut live = Subscription::open(&platform, "pl_sidebar", None).await;
+
+    let response = patch_product(
+        &platform,
+        &key,
+        "prd_summit-jacket-m",
+        json!({ "stock": 9 }),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::OK);
+
+    match live.update().await {
+        LiveUpdate::Product { product } => {
+            assert_eq!(product.id, "prd_summit-jacket");
+            let medium = product.variants.iter().find(|v| v.option == "M").unwrap();
+            assert_eq!(medium.stock, 9);
+            assert_eq!(product.stock, 12);
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+}
+
 /// A checkout's stock change reaches placement subscribers, and the
 /// shopper's own subscription hears its cart empty.
 #[tokio::test]

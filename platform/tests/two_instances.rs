@@ -222,3 +222,99 @@ async fn two_instances_never_oversell() {
     let stock = b.store.product(product).await.unwrap().stock;
     assert_eq!(stock, 0);
 }
+
+/// Orders placed through two instances reach the merchant's webhook once
+/// each: an instance claims a delivery before sending it, so the other
+/// does not send it too, even while the receiver is slow to answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_deliver_each_webhook_once() {
+    use std::sync::{Arc, Mutex};
+
+    let db = shared_database().await;
+    let a = Instance::start(&db).await;
+    let b = Instance::start(&db).await;
+    let client = Client::new();
+
+    // A receiver that takes its time, so deliveries are in flight while
+    // the other instance's worker wakes up.
+    let received: Arc<Mutex<Vec<String>>> = Arc::default();
+    let app = axum::Router::new()
+        .route(
+            "/hook",
+            axum::routing::post(
+                |axum::extract::State(received): axum::extract::State<Arc<Mutex<Vec<String>>>>,
+                 body: String| async move {
+                    tokio::time::sleep(Duration::from_millis(150)).await;
+                    let delivery: serde_json::Value = serde_json::from_str(&body).unwrap();
+                    let number = delivery["data"]["number"].as_str().unwrap_or_default();
+                    received.lock().unwrap().push(number.to_string());
+                    axum::http::StatusCode::OK
+                },
+            ),
+        )
+        .with_state(received.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let hook = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+
+    let (_, key) = a
+        .store
+        .create_key(DEMO_MERCHANT, KeyKind::Secret, &[])
+        .await
+        .unwrap();
+    let set = client
+        .put(a.url("/v1/merchant/webhook"))
+        .bearer_auth(&key)
+        .json(&json!({ "url": hook }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(set.status(), StatusCode::OK);
+
+    let mut placed = Vec::new();
+    for i in 0..10 {
+        let instance = if i % 2 == 0 { &a } else { &b };
+        let session: Session = client
+            .post(instance.url("/v1/sessions"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let added = client
+            .post(instance.url("/v1/cart/lines"))
+            .bearer_auth(&session.token)
+            .json(&json!({ "product_id": "prd_camp-mug", "quantity": 1 }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(added.status(), StatusCode::OK);
+        let order = client
+            .post(instance.url("/v1/checkout"))
+            .bearer_auth(&session.token)
+            .header("idempotency-key", format!("hook-{i}"))
+            .json(&checkout_body())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(order.status(), StatusCode::CREATED);
+        let order: serde_json::Value = order.json().await.unwrap();
+        placed.push(order["number"].as_str().unwrap().to_string());
+    }
+
+    tokio::time::timeout(HANG_GUARD, async {
+        while received.lock().unwrap().len() < placed.len() {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await
+    .expect("every order's webhook arrives");
+    // Room for a second sending of any of them to arrive, were there one.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+
+    let mut got = received.lock().unwrap().clone();
+    got.sort();
+    placed.sort();
+    assert_eq!(got, placed, "each order delivered exactly once");
+}

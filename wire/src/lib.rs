@@ -8,6 +8,8 @@
 //! Money is always an integer count of minor units (cents) plus an ISO 4217
 //! currency code. Floating point never represents a price anywhere in Kiosk.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 /// An amount of money as the platform computed it.
@@ -47,8 +49,52 @@ pub struct Product {
     /// Absolute URL or a path on the platform (`/media/...`).
     pub image_url: String,
     pub price: Money,
-    /// Units that can still be sold; never negative.
+    /// Units that can still be sold; never negative. For a product with
+    /// variants, the sum over its variants on sale.
     pub stock: i64,
+    /// False when the merchant has taken the product off sale: it is not
+    /// shown in placements and cannot be added to a cart.
+    #[serde(default = "on_sale", skip_serializing_if = "is_on_sale")]
+    pub available: bool,
+    /// Further images after `image_url`, in the merchant's order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub images: Vec<String>,
+    /// Display attributes, e.g. `material` → `merino`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub attributes: BTreeMap<String, String>,
+    /// The sellable choices (sizes, colours) of this product. When there are
+    /// any, a cart takes a variant's id, never the product's; `price` is
+    /// then the lowest price of a variant on sale.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub variants: Vec<Variant>,
+}
+
+/// One sellable choice of a product (a size, a colour). Its id is a product
+/// id that carts, checkout and live updates use like any other.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Variant {
+    pub id: String,
+    /// What tells it apart from its siblings, e.g. `M` or `Blue / 42`.
+    pub option: String,
+    pub price: Money,
+    pub stock: i64,
+    #[serde(default = "on_sale", skip_serializing_if = "is_on_sale")]
+    pub available: bool,
+}
+
+impl Variant {
+    /// Whether a shopper can add it to a cart now.
+    pub fn sellable(&self) -> bool {
+        self.available && self.stock > 0
+    }
+}
+
+fn on_sale() -> bool {
+    true
+}
+
+fn is_on_sale(available: &bool) -> bool {
+    *available
 }
 
 /// The answer to "which products should placement P show?".
@@ -437,6 +483,9 @@ pub struct ProductUpdate {
     pub price_minor: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stock: Option<i64>,
+    /// Puts the product on sale (`true`) or takes it off (`false`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub available: Option<bool>,
 }
 
 /// One message of the live stream (`GET /v1/live`), sent as a Server-Sent
@@ -541,11 +590,31 @@ mod tests {
                 currency: "EUR".into(),
             },
             stock: 3,
+            available: true,
+            images: Vec::new(),
+            attributes: BTreeMap::new(),
+            variants: Vec::new(),
         };
         let json = serde_json::to_string(&product).unwrap();
         assert!(json.contains(r#""amount_minor":1999"#), "{json}");
         let back: Product = serde_json::from_str(&json).unwrap();
         assert_eq!(back, product);
+    }
+
+    /// A product written before variants existed still reads, as on sale
+    /// with no variants, and an on-sale product without extras writes no
+    /// new fields, so older clients keep working.
+    #[test]
+    fn product_without_variants_reads_and_writes_as_before() {
+        let json = r#"{"id":"prd_x","title":"X","description":"","image_url":"/x.svg",
+            "price":{"amount_minor":100,"currency":"EUR"},"stock":1}"#;
+        let product: Product = serde_json::from_str(json).unwrap();
+        assert!(product.available);
+        assert!(product.variants.is_empty());
+        let written = serde_json::to_string(&product).unwrap();
+        for field in ["available", "variants", "attributes", "images"] {
+            assert!(!written.contains(field), "{written}");
+        }
     }
 
     /// A card number's `Debug` never shows more than its last four digits,

@@ -77,7 +77,7 @@ async fn announce(state: &AppState, session: &SessionRecord, placed: &OrderConfi
     for line in &placed.lines {
         let read = async {
             let merchant = state.store.product_merchant(&line.product_id).await?;
-            let product = state.store.product(&line.product_id).await?;
+            let product = state.store.listing(&line.product_id).await?;
             Ok::<_, Error>((merchant, product))
         };
         match read.await {

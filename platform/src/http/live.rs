@@ -172,7 +172,11 @@ pub async fn update_product(
         stock = product.stock,
         "product changed"
     );
-    publish_product(&state, key.merchant_id(), product.clone());
+    // Ads list a variant inside its product, so they hear of the product.
+    match state.store.listing(&product.id).await {
+        Ok(listed) => publish_product(&state, key.merchant_id(), listed),
+        Err(err) => tracing::warn!(cause = %err, "no live update after a product change"),
+    }
     Ok(Json(product))
 }
 

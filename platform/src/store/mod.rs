@@ -44,7 +44,9 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use kiosk_wire::{Money, Product, ProductUpdate};
+use std::collections::BTreeMap;
+
+use kiosk_wire::{Money, Product, ProductUpdate, Variant};
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{Any, AnyPool, Executor, Row, Transaction};
 use tokio::sync::{Mutex, MutexGuard};
@@ -112,6 +114,18 @@ pub struct NewProduct<'a> {
     pub description: &'a str,
     pub price_minor: i64,
     pub currency: &'a str,
+    pub stock: i64,
+    pub position: i64,
+}
+
+/// A variant to create or overwrite under an existing product; it takes
+/// the product's merchant, currency, description and image.
+pub struct NewVariant<'a> {
+    pub id: &'a str,
+    pub parent_id: &'a str,
+    /// E.g. `M`; the variant's title is the product's plus this.
+    pub option: &'a str,
+    pub price_minor: i64,
     pub stock: i64,
     pub position: i64,
 }
@@ -214,21 +228,41 @@ impl Store {
         })
     }
 
-    /// Reads one product by its public id.
+    /// Reads one product by its public id, with its variants if it has
+    /// any. A variant's id reads the variant alone.
     pub async fn product(&self, id: &str) -> Result<Product> {
-        let row = sqlx::query(
-            "SELECT id, title, description, image_url, price_minor, currency, stock
-             FROM products WHERE id = $1",
-        )
+        let row = sqlx::query(&format!(
+            "SELECT {PRODUCT_COLUMNS} FROM products WHERE id = $1"
+        ))
         .bind(id)
         .fetch_optional(&self.pool)
         .await?;
-        row.map(product_from_row)
-            .ok_or_else(|| Error::ProductNotFound(id.to_string()))
+        let mut product = [row
+            .map(product_from_row)
+            .ok_or_else(|| Error::ProductNotFound(id.to_string()))?];
+        self.attach_variants(&mut product).await?;
+        let [product] = product;
+        Ok(product)
     }
 
-    /// The products placement `placement_id` shows: in stock, in the
-    /// merchant's order, at most the placement's slot count.
+    /// The product as ads list it: for a variant's id its parent with every
+    /// variant, for any other id the product itself. Live updates carry
+    /// this, so an ad showing the parent sees a variant's change.
+    pub async fn listing(&self, id: &str) -> Result<Product> {
+        let parent: Option<Option<String>> =
+            sqlx::query_scalar("SELECT parent_id FROM products WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+        match parent.ok_or_else(|| Error::ProductNotFound(id.to_string()))? {
+            Some(parent) => self.product(&parent).await,
+            None => self.product(id).await,
+        }
+    }
+
+    /// The products placement `placement_id` shows: on sale, in stock
+    /// (themselves or through a variant), in the merchant's order, at most
+    /// the placement's slot count. Variants come with their product.
     pub async fn placement_products(&self, placement_id: &str) -> Result<Vec<Product>> {
         let placement = sqlx::query("SELECT merchant_id, slots FROM placements WHERE id = $1")
             .bind(placement_id)
@@ -238,16 +272,61 @@ impl Store {
         let merchant_id: String = placement.get("merchant_id");
         let slots: i64 = placement.get("slots");
 
-        let rows = sqlx::query(
-            "SELECT id, title, description, image_url, price_minor, currency, stock
-             FROM products WHERE merchant_id = $1 AND stock > 0
-             ORDER BY position, id LIMIT $2",
-        )
+        let rows = sqlx::query(&format!(
+            "SELECT {PRODUCT_COLUMNS} FROM products p
+             WHERE merchant_id = $1 AND parent_id IS NULL AND available = 1
+               AND (stock > 0 OR EXISTS (SELECT 1 FROM products v
+                    WHERE v.parent_id = p.id AND v.available = 1 AND v.stock > 0))
+             ORDER BY position, id LIMIT $2"
+        ))
         .bind(merchant_id)
         .bind(slots)
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows.into_iter().map(product_from_row).collect())
+        let mut products: Vec<Product> = rows.into_iter().map(product_from_row).collect();
+        self.attach_variants(&mut products).await?;
+        Ok(products)
+    }
+
+    /// Fills in the variants of `products`, in the merchant's order, and
+    /// derives a parent's stock (the sum on sale) and price (the lowest on
+    /// sale) from them.
+    async fn attach_variants(&self, products: &mut [Product]) -> Result<()> {
+        if products.is_empty() {
+            return Ok(());
+        }
+        let placeholders: Vec<String> = (1..=products.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT {PRODUCT_COLUMNS}, parent_id, option_label FROM products
+             WHERE parent_id IN ({}) ORDER BY position, id",
+            placeholders.join(", ")
+        );
+        let mut query = sqlx::query(&sql);
+        for product in products.iter() {
+            query = query.bind(product.id.clone());
+        }
+        for row in query.fetch_all(&self.pool).await? {
+            let parent_id: String = row.get("parent_id");
+            let option: String = row.get("option_label");
+            let variant = product_from_row(row);
+            if let Some(parent) = products.iter_mut().find(|p| p.id == parent_id) {
+                parent.variants.push(Variant {
+                    id: variant.id,
+                    option,
+                    price: variant.price,
+                    stock: variant.stock,
+                    available: variant.available,
+                });
+            }
+        }
+        for parent in products.iter_mut().filter(|p| !p.variants.is_empty()) {
+            let on_sale = parent.variants.iter().filter(|v| v.available);
+            parent.stock = on_sale.clone().map(|v| v.stock).sum();
+            if let Some(lowest) = on_sale.map(|v| &v.price).min_by_key(|p| p.amount_minor) {
+                parent.price = lowest.clone();
+            }
+        }
+        Ok(())
     }
 
     /// The merchant whose products placement `placement_id` shows.
@@ -276,21 +355,25 @@ impl Store {
         update: &ProductUpdate,
     ) -> Result<Product> {
         let mut write = self.write().await?;
-        let row = sqlx::query(
+        let row = sqlx::query(&format!(
             "UPDATE products SET price_minor = COALESCE($1, price_minor),
-                                 stock = COALESCE($2, stock)
-             WHERE id = $3 AND merchant_id = $4
-             RETURNING id, title, description, image_url, price_minor, currency, stock",
-        )
+                                     stock = COALESCE($2, stock),
+                                     available = COALESCE($3, available)
+                 WHERE id = $4 AND merchant_id = $5
+                 RETURNING {PRODUCT_COLUMNS}"
+        ))
         .bind(update.price_minor)
         .bind(update.stock)
+        .bind(update.available.map(i64::from))
         .bind(id)
         .bind(merchant_id)
         .fetch_optional(&mut *write.tx)
         .await?
         .ok_or_else(|| Error::ProductNotFound(id.to_string()))?;
-        let product = product_from_row(row);
         write.commit().await?;
+        let mut product = [product_from_row(row)];
+        self.attach_variants(&mut product).await?;
+        let [product] = product;
         Ok(product)
     }
 
@@ -303,7 +386,8 @@ impl Store {
             .await?
             .ok_or_else(|| Error::CollectionNotFound(id.to_string()))?;
         let rows = sqlx::query(
-            "SELECT p.id, p.title, p.description, p.image_url, p.price_minor, p.currency, p.stock
+            "SELECT p.id, p.title, p.description, p.image_url, p.price_minor, p.currency,
+                    p.stock, p.available, p.attributes, p.images
              FROM collection_products c JOIN products p ON p.id = c.product_id
              WHERE c.collection_id = $1
              ORDER BY c.position, p.id",
@@ -311,7 +395,9 @@ impl Store {
         .bind(id)
         .fetch_all(&self.pool)
         .await?;
-        Ok((name, rows.into_iter().map(product_from_row).collect()))
+        let mut products: Vec<Product> = rows.into_iter().map(product_from_row).collect();
+        self.attach_variants(&mut products).await?;
+        Ok((name, products))
     }
 
     /// Creates the collection (or renames it) with exactly `product_ids`,
@@ -387,7 +473,8 @@ impl Store {
         Ok(())
     }
 
-    /// Creates the product or overwrites every field of it.
+    /// Creates the product or overwrites every field of it, putting it on
+    /// sale with no attributes or further images.
     pub async fn upsert_product(&self, product: &NewProduct<'_>) -> Result<()> {
         sqlx::query(
             "INSERT INTO products
@@ -398,7 +485,8 @@ impl Store {
                  title = excluded.title, description = excluded.description,
                  image_url = excluded.image_url, price_minor = excluded.price_minor,
                  currency = excluded.currency, stock = excluded.stock,
-                 position = excluded.position",
+                 position = excluded.position, parent_id = NULL, option_label = '',
+                 available = 1, attributes = '{}', images = '[]'",
         )
         .bind(product.id)
         .bind(product.merchant_id)
@@ -413,9 +501,75 @@ impl Store {
         .await?;
         Ok(())
     }
+
+    /// Creates the variant or overwrites every field of it.
+    pub async fn upsert_variant(&self, variant: &NewVariant<'_>) -> Result<()> {
+        let done = sqlx::query(
+            "INSERT INTO products
+                 (id, merchant_id, title, description, image_url, price_minor, currency,
+                  stock, position, parent_id, option_label)
+             SELECT $1, merchant_id, title || ' — ' || $2, description, image_url, $3,
+                    currency, $4, $5, id, $2
+             FROM products WHERE id = $6 AND parent_id IS NULL
+             ON CONFLICT (id) DO UPDATE SET merchant_id = excluded.merchant_id,
+                 title = excluded.title, description = excluded.description,
+                 image_url = excluded.image_url, price_minor = excluded.price_minor,
+                 currency = excluded.currency, stock = excluded.stock,
+                 position = excluded.position, parent_id = excluded.parent_id,
+                 option_label = excluded.option_label",
+        )
+        .bind(variant.id)
+        .bind(variant.option)
+        .bind(variant.price_minor)
+        .bind(variant.stock)
+        .bind(variant.position)
+        .bind(variant.parent_id)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        if done == 0 {
+            return Err(Error::ProductNotFound(variant.parent_id.to_string()));
+        }
+        Ok(())
+    }
+
+    /// Sets whether the product is on sale, its attributes and its further
+    /// images.
+    pub async fn set_product_details(
+        &self,
+        id: &str,
+        available: bool,
+        attributes: &BTreeMap<String, String>,
+        images: &[String],
+    ) -> Result<()> {
+        let done = sqlx::query(
+            "UPDATE products SET available = $1, attributes = $2, images = $3 WHERE id = $4",
+        )
+        .bind(i64::from(available))
+        .bind(serde_json::to_string(attributes).expect("string maps serialise"))
+        .bind(serde_json::to_string(images).expect("string lists serialise"))
+        .bind(id)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        if done == 0 {
+            return Err(Error::ProductNotFound(id.to_string()));
+        }
+        Ok(())
+    }
 }
 
+/// The columns of `products` that `product_from_row` reads.
+pub(crate) const PRODUCT_COLUMNS: &str =
+    "id, title, description, image_url, price_minor, currency, stock, available, attributes, images";
+
+/// A product from a row holding `PRODUCT_COLUMNS`; variants are attached
+/// separately.
 pub(crate) fn product_from_row(row: AnyRow) -> Product {
+    // The columns are written only by this store, as JSON it wrote; a
+    // damaged value shows as no attributes rather than failing the read.
+    let attributes: String = row.get("attributes");
+    let images: String = row.get("images");
     Product {
         id: row.get("id"),
         title: row.get("title"),
@@ -426,5 +580,9 @@ pub(crate) fn product_from_row(row: AnyRow) -> Product {
             currency: row.get("currency"),
         },
         stock: row.get("stock"),
+        available: row.get::<i64, _>("available") != 0,
+        images: serde_json::from_str(&images).unwrap_or_default(),
+        attributes: serde_json::from_str(&attributes).unwrap_or_default(),
+        variants: Vec::new(),
     }
 }

@@ -186,7 +186,8 @@ impl Store {
         for line in by_product {
             let taken = sqlx::query(
                 "UPDATE products SET stock = stock - $1
-                 WHERE id = $2 AND stock >= $1 AND price_minor = $3 AND currency = $4",
+                 WHERE id = $2 AND stock >= $1 AND price_minor = $3 AND currency = $4
+                   AND available = 1",
             )
             .bind(line.quantity)
             .bind(&line.product.id)
@@ -196,14 +197,17 @@ impl Store {
             .await?
             .rows_affected();
             if taken == 0 {
-                let now =
-                    sqlx::query("SELECT stock, price_minor, currency FROM products WHERE id = $1")
-                        .bind(&line.product.id)
-                        .fetch_one(&mut *write.tx)
-                        .await?;
+                let now = sqlx::query(
+                    "SELECT stock, price_minor, currency, available FROM products WHERE id = $1",
+                )
+                .bind(&line.product.id)
+                .fetch_one(&mut *write.tx)
+                .await?;
                 let price: i64 = now.get("price_minor");
                 let currency: String = now.get("currency");
-                let refusal = if price != line.unit_price.amount_minor
+                let refusal = if now.get::<i64, _>("available") == 0 {
+                    Error::ProductUnavailable(line.product.id.clone())
+                } else if price != line.unit_price.amount_minor
                     || currency != line.unit_price.currency
                 {
                     Error::PriceChanged(line.product.id.clone())

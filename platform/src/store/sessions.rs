@@ -96,7 +96,7 @@ impl Store {
     pub async fn cart(&self, session_id: &str) -> Result<Cart> {
         let rows = sqlx::query(
             "SELECT p.id, p.title, p.description, p.image_url, p.price_minor, p.currency,
-                    p.stock, c.quantity
+                    p.stock, p.available, p.attributes, p.images, c.quantity
              FROM cart_lines c JOIN products p ON p.id = c.product_id
              WHERE c.session_id = $1
              ORDER BY c.added_at, c.product_id",
@@ -121,12 +121,22 @@ impl Store {
         let mut write = self.write().await?;
         write.lock_session(session_id).await?;
 
-        let product =
-            sqlx::query("SELECT merchant_id, currency, stock FROM products WHERE id = $1")
-                .bind(product_id)
-                .fetch_optional(&mut *write.tx)
-                .await?
-                .ok_or_else(|| Error::ProductNotFound(product_id.to_string()))?;
+        let product = sqlx::query(
+            "SELECT merchant_id, currency, stock, available,
+                    (SELECT COUNT(*) FROM products v WHERE v.parent_id = p.id) AS variants
+             FROM products p WHERE id = $1",
+        )
+        .bind(product_id)
+        .fetch_optional(&mut *write.tx)
+        .await?
+        .ok_or_else(|| Error::ProductNotFound(product_id.to_string()))?;
+        // A product with sizes or colours is sold by the variant chosen.
+        if product.get::<i64, _>("variants") > 0 {
+            return Err(Error::VariantRequired(product_id.to_string()));
+        }
+        if product.get::<i64, _>("available") == 0 {
+            return Err(Error::ProductUnavailable(product_id.to_string()));
+        }
         let merchant_id: String = product.get("merchant_id");
         let currency: String = product.get("currency");
         let stock: i64 = product.get("stock");

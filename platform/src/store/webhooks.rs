@@ -2,7 +2,7 @@
 
 use sqlx::{Any, Row, Transaction};
 
-use super::Store;
+use super::{Backend, Store};
 use crate::error::Result;
 use crate::token;
 
@@ -49,20 +49,34 @@ impl Store {
         Ok(secret)
     }
 
-    /// Up to `limit` deliveries due at `now`, oldest first.
-    pub async fn due_deliveries(&self, now: i64, limit: i64) -> Result<Vec<Delivery>> {
-        let rows = sqlx::query(
+    /// Claims up to `limit` deliveries due at `now`, oldest first, until
+    /// `lease_until`: they are not due again before then, so another
+    /// instance on the same database does not send them too, and one that
+    /// dies mid-send is retried once the lease ends. On PostgreSQL rows
+    /// another instance is claiming are skipped, not waited for.
+    pub async fn claim_due_deliveries(
+        &self,
+        now: i64,
+        limit: i64,
+        lease_until: i64,
+    ) -> Result<Vec<Delivery>> {
+        let mut write = self.write().await?;
+        let skip_locked = match self.backend() {
+            Backend::Postgres { .. } => " FOR UPDATE OF o SKIP LOCKED",
+            Backend::Sqlite => "",
+        };
+        let rows = sqlx::query(&format!(
             "SELECT o.id, o.merchant_id, o.kind, o.order_number, o.attempts,
                     w.url, w.secret, w.field_map
              FROM outbox o JOIN webhook_endpoints w ON w.merchant_id = o.merchant_id
              WHERE o.delivered_at IS NULL AND o.next_attempt_at <= $1
-             ORDER BY o.next_attempt_at, o.id LIMIT $2",
-        )
+             ORDER BY o.next_attempt_at, o.id LIMIT $2{skip_locked}"
+        ))
         .bind(now)
         .bind(limit)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *write.tx)
         .await?;
-        Ok(rows
+        let claimed: Vec<Delivery> = rows
             .into_iter()
             .map(|row| Delivery {
                 id: row.get("id"),
@@ -74,7 +88,16 @@ impl Store {
                 secret: row.get("secret"),
                 field_map: row.get("field_map"),
             })
-            .collect())
+            .collect();
+        for delivery in &claimed {
+            sqlx::query("UPDATE outbox SET next_attempt_at = $1 WHERE id = $2")
+                .bind(lease_until)
+                .bind(delivery.id)
+                .execute(&mut *write.tx)
+                .await?;
+        }
+        write.commit().await?;
+        Ok(claimed)
     }
 
     /// When the next undelivered delivery is due, if any is owed.
