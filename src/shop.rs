@@ -6,6 +6,8 @@
 //! every component reads the same signals. All amounts it shows come from
 //! the platform's answers; it never adds anything up.
 
+use std::collections::BTreeMap;
+
 use kiosk_wire::{EventKind, OrderConfirmation, Product, Session};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -42,6 +44,9 @@ pub struct Shop {
     pub busy: RwSignal<bool>,
     /// True once the live stream is connected (updates reach the ad).
     pub live: RwSignal<bool>,
+    /// The variant the shopper chose per product id; kept here so a live
+    /// update that redraws the products keeps the choice.
+    pub choices: RwSignal<BTreeMap<String, String>>,
 }
 
 impl Shop {
@@ -57,6 +62,7 @@ impl Shop {
             notice: RwSignal::new(None),
             busy: RwSignal::new(false),
             live: RwSignal::new(false),
+            choices: RwSignal::new(BTreeMap::new()),
         }
     }
 

@@ -9,7 +9,7 @@ use kiosk::format;
 use kiosk::host::Host;
 use kiosk::shop::Shop;
 use kiosk::tracking::Viewability;
-use kiosk_wire::{Cart, Money, Product, Session};
+use kiosk_wire::{Cart, CartLine, Money, Product, Session, Variant};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
@@ -157,6 +157,99 @@ fn product_card_renders_title_price_and_stock() {
     assert_eq!(
         image.get_attribute("src").as_deref(),
         Some("https://platform.example/media/products/prd_tent.svg")
+    );
+}
+
+/// A jacket in three sizes: S sold out, M, and L at a higher price.
+fn jacket() -> Product {
+    let size = |option: &str, amount_minor: i64, stock: i64| Variant {
+        id: format!("prd_jacket-{}", option.to_lowercase()),
+        option: option.into(),
+        price: Money {
+            amount_minor,
+            currency: "EUR".into(),
+        },
+        stock,
+        available: true,
+    };
+    Product {
+        id: "prd_jacket".into(),
+        title: "Shell Jacket".into(),
+        variants: vec![
+            size("S", 19900, 0),
+            size("M", 19900, 12),
+            size("L", 21900, 2),
+        ],
+        ..product(14)
+    }
+}
+
+/// A product with sizes offers them, the sold-out one disabled; it starts
+/// on the first size in stock, and choosing another shows that size's price
+/// and stock and what of it is already in the cart.
+#[wasm_bindgen_test]
+async fn variant_choice_shows_the_chosen_size() {
+    let shop = Shop::new(config("en-US"), Host::detect());
+    let large = jacket().variants[2].clone();
+    shop.session.set(Some(Session {
+        cart: Cart {
+            item_count: 1,
+            lines: vec![CartLine {
+                product: Product {
+                    id: large.id.clone(),
+                    title: "Shell Jacket — L".into(),
+                    ..product(2)
+                },
+                quantity: 1,
+                unit_price: large.price.clone(),
+                line_total: large.price.clone(),
+            }],
+            ..Cart::default()
+        },
+        ..session(1)
+    }));
+    let host = mount(move || {
+        provide_context(shop);
+        view! { <ProductCard product=jacket()/> }
+    });
+
+    let select: web_sys::HtmlSelectElement = host
+        .query_selector(".kiosk-variant")
+        .unwrap()
+        .expect("a size choice")
+        .unchecked_into();
+    let options: Vec<(String, bool)> = (0..select.length())
+        .map(|i| {
+            let option: web_sys::HtmlOptionElement = select.item(i).unwrap().unchecked_into();
+            (option.text(), option.disabled())
+        })
+        .collect();
+    assert_eq!(
+        options,
+        [
+            ("S (sold out)".to_string(), true),
+            ("M".to_string(), false),
+            ("L".to_string(), false)
+        ]
+    );
+    assert_eq!(select.value(), "prd_jacket-m");
+    assert_eq!(text_of(&host, ".kiosk-price").as_deref(), Some("€199.00"));
+    assert_eq!(text_of(&host, ".kiosk-stock").as_deref(), Some("In stock"));
+    assert_eq!(text_of(&host, ".kiosk-add").as_deref(), Some("Add to cart"));
+
+    select.set_value("prd_jacket-l");
+    select
+        .dispatch_event(&web_sys::Event::new("change").unwrap())
+        .unwrap();
+    settle().await;
+    assert_eq!(text_of(&host, ".kiosk-price").as_deref(), Some("€219.00"));
+    assert_eq!(
+        text_of(&host, ".kiosk-stock").as_deref(),
+        Some("Only 2 left")
+    );
+    assert_eq!(
+        text_of(&host, ".kiosk-add").as_deref(),
+        Some("Add another (1 in cart)")
     );
 }
 

@@ -166,6 +166,75 @@ async fn products_appear_and_a_price_change_reaches_the_open_ad() {
     browser.close().await.unwrap();
 }
 
+/// A shopper picks a size of the jacket in the ad and buys it: the ad shows
+/// that size's price, the cart names the size, and the order's line is the
+/// size, at the platform's price.
+#[tokio::test]
+async fn a_chosen_size_is_what_the_order_holds() {
+    let (platform, adserver, browser, ad) = start().await;
+    browser.open_ad(&adserver.ad_page(&ad)).await.unwrap();
+
+    let jacket = "[data-product='prd_summit-jacket']";
+    let select = browser
+        .client
+        .wait()
+        .for_element(Locator::Css(&format!("{jacket} .kiosk-variant")))
+        .await
+        .unwrap();
+    select.select_by_value("prd_summit-jacket-l").await.unwrap();
+    browser
+        .wait_for_text(&format!("{jacket} .kiosk-stock"), "Only 1 left")
+        .await
+        .unwrap();
+    browser
+        .client
+        .find(Locator::Css(&format!("{jacket} .kiosk-add")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait_for_text(".kiosk-cart-count", "1")
+        .await
+        .unwrap();
+    browser
+        .client
+        .find(Locator::Css(".kiosk-cart-button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait_for_text(".kiosk-line-title", "Summit Shell Jacket — L")
+        .await
+        .unwrap();
+    browser
+        .client
+        .find(Locator::Css(".kiosk-checkout"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    fill_checkout(&browser, "4242 4242 4242 4242").await;
+    place_order(&browser).await;
+    browser
+        .client
+        .wait()
+        .for_element(Locator::Css(".kiosk-order-number"))
+        .await
+        .unwrap();
+
+    let lines = platform
+        .rows("SELECT product_id, quantity, unit_price_minor FROM order_lines")
+        .await
+        .unwrap();
+    assert_eq!(lines, [["prd_summit-jacket-l", "1", "21900"]]);
+    browser.close().await.unwrap();
+}
+
 /// A keyboard-only shopper adds to cart and checks out with the test card;
 /// focus moves into checkout; the order exists with the platform's totals.
 #[tokio::test]
