@@ -157,6 +157,10 @@ pub fn router(state: AppState, dirs: &StaticDirs) -> Router {
         .route("/v1/merchant/webhook", put(merchant::set_webhook))
         // The feedback loop (secret key): pins, decisions, price rules.
         .route(
+            "/v1/merchant/placements/{placement}/policy",
+            get(rules::placement_policy).put(rules::set_placement_policy),
+        )
+        .route(
             "/v1/merchant/placements/{placement}/rules",
             get(rules::placement_rules),
         )
