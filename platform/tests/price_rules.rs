@@ -521,3 +521,62 @@ async fn price_rule_errors() {
         .unwrap();
     assert_error(no_history, StatusCode::NOT_FOUND, "product_not_found").await;
 }
+
+/// A shopper whose checkout states the total it was shown is told, not
+/// charged, when a rule changed a price in between: 409 `price_changed`
+/// with the new total in the message, no order; checking out again with
+/// the new total and a new key succeeds at the new price.
+#[tokio::test]
+async fn a_checkout_is_told_when_a_rule_changed_the_price() {
+    let platform = Platform::start().await;
+    let key = platform.secret_key().await;
+    let session = platform.session_with("prd_merino-tee", 1).await;
+    let shipping = &session.cart.shipping_options[0];
+    assert_eq!(shipping.id, "standard");
+    let shown_total =
+        session.cart.subtotal.as_ref().unwrap().amount_minor + shipping.price.amount_minor;
+
+    let mut ad = Stream::open(&platform, "/v1/live?placement=pl_sidebar", None).await;
+    create_rule(&platform, &key, &merino_rule(5000, true)).await;
+    outcomes(&platform, "pl_sidebar", "prd_merino-tee", 10, 5).await;
+    assert_eq!(ad.price_of("prd_merino-tee").await, 5000);
+
+    let checkout = |idempotency_key: &'static str, expected: i64| {
+        platform
+            .client
+            .post(platform.url("/v1/checkout"))
+            .bearer_auth(&session.token)
+            .header("idempotency-key", idempotency_key)
+            .header("kiosk-expected-total", expected.to_string())
+            .json(&common::checkout_body())
+            .send()
+    };
+    let refused = checkout("first", shown_total).await.unwrap();
+    assert_eq!(refused.status(), StatusCode::CONFLICT);
+    let error: kiosk_wire::ApiError = refused.json().await.unwrap();
+    assert_eq!(error.code, "price_changed");
+    let new_total = shown_total - 900;
+    assert!(
+        error.message.contains(&new_total.to_string()),
+        "{}",
+        error.message
+    );
+    assert!(platform.merchant_orders().await.orders.is_empty());
+
+    let placed = checkout("second", new_total).await.unwrap();
+    assert_eq!(placed.status(), StatusCode::CREATED);
+    let order: Value = placed.json().await.unwrap();
+    assert_eq!(order["total"]["amount_minor"], new_total);
+
+    let garbled = platform
+        .client
+        .post(platform.url("/v1/checkout"))
+        .bearer_auth(&session.token)
+        .header("idempotency-key", "third")
+        .header("kiosk-expected-total", "about fifty")
+        .json(&common::checkout_body())
+        .send()
+        .await
+        .unwrap();
+    assert_error(garbled, StatusCode::BAD_REQUEST, "invalid_header").await;
+}
