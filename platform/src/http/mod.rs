@@ -165,7 +165,7 @@ pub fn router(state: AppState, dirs: &StaticDirs) -> Router {
             get(rules::placement_rules),
         )
         .route(
-            "/v1/merchant/placements/{placement}/rules/{product}",
+            "/v1/merchant/placements/{placement}/rules/{product_id}",
             put(rules::set_placement_rule).delete(rules::remove_placement_rule),
         )
         .route(
