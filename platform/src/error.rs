@@ -33,6 +33,8 @@ pub enum Error {
     InvalidQuery(String),
     #[error("the path is invalid: {0}")]
     InvalidPath(String),
+    #[error("a header is invalid: {0}")]
+    InvalidHeader(String),
     #[error("no such API endpoint")]
     NotFound,
     #[error("this endpoint does not take this method")]
@@ -105,6 +107,15 @@ pub enum Error {
     #[error("the payment provider is unavailable: {0}")]
     PaymentUnavailable(String),
 
+    #[error("no price rule with id {0:?}")]
+    RuleNotFound(String),
+    #[error("the order total is now {actual_minor} {currency} (minor units), not the {expected_minor} expected: a price changed; review the cart and check out again")]
+    TotalChanged {
+        expected_minor: i64,
+        actual_minor: i64,
+        currency: String,
+    },
+
     #[error("no order with number {0:?}")]
     OrderNotFound(String),
     #[error("an order cannot go from {from} to {to}")]
@@ -135,6 +146,7 @@ impl Error {
             Error::BatchTooLarge(_) => (S::PAYLOAD_TOO_LARGE, "batch_too_large"),
             Error::InvalidQuery(_) => (S::BAD_REQUEST, "invalid_query"),
             Error::InvalidPath(_) => (S::BAD_REQUEST, "invalid_path"),
+            Error::InvalidHeader(_) => (S::BAD_REQUEST, "invalid_header"),
             Error::NotFound => (S::NOT_FOUND, "not_found"),
             Error::MethodNotAllowed => (S::METHOD_NOT_ALLOWED, "method_not_allowed"),
             Error::ProductNotFound(_) => (S::NOT_FOUND, "product_not_found"),
@@ -166,6 +178,8 @@ impl Error {
             Error::CardDeclined => (S::PAYMENT_REQUIRED, "card_declined"),
             Error::InsufficientFunds => (S::PAYMENT_REQUIRED, "insufficient_funds"),
             Error::PaymentUnavailable(_) => (S::BAD_GATEWAY, "payment_unavailable"),
+            Error::RuleNotFound(_) => (S::NOT_FOUND, "price_rule_not_found"),
+            Error::TotalChanged { .. } => (S::CONFLICT, "price_changed"),
             Error::OrderNotFound(_) => (S::NOT_FOUND, "order_not_found"),
             Error::InvalidTransition { .. } => (S::CONFLICT, "invalid_transition"),
             Error::Unauthorized => (S::UNAUTHORIZED, "unauthorized"),

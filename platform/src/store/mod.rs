@@ -28,15 +28,22 @@
 //! This file holds the handle and the catalog; each other area has its own
 //! submodule (`sessions` for sessions and carts, `orders` for orders and
 //! checkout's idempotency records, `events` for reported events, `keys` for
-//! API keys, `webhooks` for webhook endpoints and the outbox).
+//! API keys, `webhooks` for webhook endpoints and the outbox, `optimise`
+//! for placement candidates, pins and decisions, `rules` for price rules
+//! and the price audit).
 
 mod events;
 mod keys;
+mod optimise;
 mod orders;
+pub(crate) mod rules;
 mod sessions;
 mod webhooks;
 
+pub use events::{totals_count, Ingested};
+pub use optimise::{PlacementCandidates, MAX_CANDIDATES};
 pub use orders::{Claim, NewOrder, Placement};
+pub use rules::{RuleChange, RuleState};
 pub use sessions::SessionRecord;
 pub use webhooks::Delivery;
 
@@ -291,7 +298,7 @@ impl Store {
     /// Fills in the variants of `products`, in the merchant's order, and
     /// derives a parent's stock (the sum on sale) and price (the lowest on
     /// sale) from them.
-    async fn attach_variants(&self, products: &mut [Product]) -> Result<()> {
+    pub(crate) async fn attach_variants(&self, products: &mut [Product]) -> Result<()> {
         if products.is_empty() {
             return Ok(());
         }
@@ -354,27 +361,11 @@ impl Store {
         id: &str,
         update: &ProductUpdate,
     ) -> Result<Product> {
-        let mut write = self.write().await?;
-        let row = sqlx::query(&format!(
-            "UPDATE products SET price_minor = COALESCE($1, price_minor),
-                                     stock = COALESCE($2, stock),
-                                     available = COALESCE($3, available)
-                 WHERE id = $4 AND merchant_id = $5
-                 RETURNING {PRODUCT_COLUMNS}"
-        ))
-        .bind(update.price_minor)
-        .bind(update.stock)
-        .bind(update.available.map(i64::from))
-        .bind(id)
-        .bind(merchant_id)
-        .fetch_optional(&mut *write.tx)
-        .await?
-        .ok_or_else(|| Error::ProductNotFound(id.to_string()))?;
-        write.commit().await?;
-        let mut product = [product_from_row(row)];
-        self.attach_variants(&mut product).await?;
-        let [product] = product;
-        Ok(product)
+        // A price change is audited (see `rules::update_product_audited`).
+        Ok(self
+            .update_product_audited(merchant_id, id, update)
+            .await?
+            .0)
     }
 
     /// Collection `id`: its name and products (sold-out ones included, so a
