@@ -42,6 +42,9 @@ pub struct Shop {
     pub busy: RwSignal<bool>,
     /// True once the live stream is connected (updates reach the ad).
     pub live: RwSignal<bool>,
+    /// The open live stream, closed when a new one replaces it (the
+    /// session changed).
+    pub stream: StoredValue<Option<web_sys::EventSource>, LocalStorage>,
 }
 
 impl Shop {
@@ -57,6 +60,7 @@ impl Shop {
             notice: RwSignal::new(None),
             busy: RwSignal::new(false),
             live: RwSignal::new(false),
+            stream: StoredValue::new_local(None),
         }
     }
 
@@ -192,11 +196,19 @@ impl Shop {
     }
 
     /// Reads the placement's products and the session again.
+    /// Without a placement (the cart widget), reads the session alone.
     pub fn reload(&self) {
         let shop = *self;
         spawn_local(async move {
             let config = shop.config.get_value();
             let token = shop.token();
+            if config.placement.is_empty() {
+                let Some(token) = token else { return };
+                if let Ok(session) = shop.platform.get_value().current_session(&token).await {
+                    shop.session.set(Some(session));
+                }
+                return;
+            }
             if let Ok(answer) = shop
                 .platform
                 .get_value()
