@@ -188,7 +188,9 @@ impl Platform {
                 query.append("session", token);
             }
         }
-        let query = query.map(|q| String::from(q.to_string())).unwrap_or_default();
+        let query = query
+            .map(|q| String::from(q.to_string()))
+            .unwrap_or_default();
         self.url(&format!("/v1/live?{query}"))
     }
 

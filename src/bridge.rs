@@ -191,9 +191,10 @@ pub fn serve(shop: Shop) {
     add_locator(&window);
     share_changes(shop, links);
 
-    let on_message = Closure::<dyn Fn(web_sys::MessageEvent)>::new(
-        move |event: web_sys::MessageEvent| welcome(shop, links, &merchant, &event),
-    );
+    let on_message =
+        Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |event: web_sys::MessageEvent| {
+            welcome(shop, links, &merchant, &event)
+        });
     // Hellos that came before the widget did: the loader kept them.
     if let Some(early) = browser::global(EARLY) {
         if let Ok(listener) = Reflect::get(&early, &"listener".into()) {
@@ -215,8 +216,7 @@ pub fn serve(shop: Shop) {
         }
         let _ = Reflect::delete_property(&js_sys::global(), &EARLY.into());
     }
-    let _ =
-        window.add_event_listener_with_callback("message", on_message.as_ref().unchecked_ref());
+    let _ = window.add_event_listener_with_callback("message", on_message.as_ref().unchecked_ref());
     // The listener lives as long as the page.
     on_message.forget();
 
@@ -226,7 +226,10 @@ pub fn serve(shop: Shop) {
         let Some(token) = shop.session.with(|s| s.as_ref().map(|s| s.token.clone())) else {
             return;
         };
-        let merchant = shop.config.with_value(|c| c.merchant.clone()).unwrap_or_default();
+        let merchant = shop
+            .config
+            .with_value(|c| c.merchant.clone())
+            .unwrap_or_default();
         links.update_value(|links| {
             let answer = Message::Session {
                 merchant,
@@ -356,14 +359,18 @@ pub async fn join(shop: Shop) -> Option<String> {
     // Taken by the first answer in time; after the timeout, answers are late.
     let first = std::rc::Rc::new(std::cell::RefCell::new(resolve_first));
     let answered = first.clone();
-    knock(shop, links, &target, &merchant, move |token| {
-        match answered.borrow_mut().take() {
+    knock(
+        shop,
+        links,
+        &target,
+        &merchant,
+        move |token| match answered.borrow_mut().take() {
             Some(resolve) => {
                 let _ = resolve.call1(&JsValue::NULL, &token.into());
             }
             None => late.set(Some(token)),
-        }
-    })?;
+        },
+    )?;
     let answer = browser::with_timeout(HANDSHAKE_TIMEOUT_MS, JsFuture::from(first_answer)).await;
     first.borrow_mut().take();
     answer?.ok()?.as_string()
@@ -392,7 +399,11 @@ fn knock(
         merchant: merchant.to_string(),
     };
     let transfer = Array::of1(&channel.port2());
-    browser::call_method(target, "postMessage", &[hello.to_js(), "*".into(), transfer.into()])?;
+    browser::call_method(
+        target,
+        "postMessage",
+        &[hello.to_js(), "*".into(), transfer.into()],
+    )?;
     links.update_value(|links| links.ports.push(port));
     Some(())
 }
@@ -419,12 +430,17 @@ fn find_locator() -> Option<JsValue> {
 
 /// On a widget's `here`, an ad not linked yet says hello (its answer is
 /// adopted like a late one).
-fn listen_for_here(shop: Shop, links: SharedLinks, merchant: String, late: RwSignal<Option<String>>) {
+fn listen_for_here(
+    shop: Shop,
+    links: SharedLinks,
+    merchant: String,
+    late: RwSignal<Option<String>>,
+) {
     let Some(window) = web_sys::window() else {
         return;
     };
-    let on_message = Closure::<dyn Fn(web_sys::MessageEvent)>::new(
-        move |event: web_sys::MessageEvent| {
+    let on_message =
+        Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |event: web_sys::MessageEvent| {
             if Message::parse(&event.data()) != Some(Message::Here) {
                 return;
             }
@@ -432,12 +448,12 @@ fn listen_for_here(shop: Shop, links: SharedLinks, merchant: String, late: RwSig
                 return;
             }
             if let Some(target) = find_locator() {
-                knock(shop, links, &target, &merchant, move |token| late.set(Some(token)));
+                knock(shop, links, &target, &merchant, move |token| {
+                    late.set(Some(token))
+                });
             }
-        },
-    );
-    let _ =
-        window.add_event_listener_with_callback("message", on_message.as_ref().unchecked_ref());
+        });
+    let _ = window.add_event_listener_with_callback("message", on_message.as_ref().unchecked_ref());
     on_message.forget();
 }
 
@@ -528,8 +544,8 @@ fn listen(
     port: &web_sys::MessagePort,
     also: impl Fn(Message) + 'static,
 ) {
-    let on_message = Closure::<dyn Fn(web_sys::MessageEvent)>::new(
-        move |event: web_sys::MessageEvent| {
+    let on_message =
+        Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |event: web_sys::MessageEvent| {
             let Some(message) = Message::parse(&event.data()) else {
                 return;
             };
@@ -539,8 +555,7 @@ fn listen(
                 _ => {}
             }
             also(message);
-        },
-    );
+        });
     port.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     // The port keeps its listener as long as the page lives.
     on_message.forget();

@@ -203,8 +203,8 @@ fn connect_page_buttons(shop: Shop) {
 /// shopper clicked right after the page loaded), as soon as it is known.
 /// Once the platform has failed, the add fails at once and says so.
 fn add_when_ready(shop: Shop, product: String, quantity: i64) {
-    let waiting = shop.session.with_untracked(Option::is_none)
-        && shop.notice.with_untracked(Option::is_none);
+    let waiting =
+        shop.session.with_untracked(Option::is_none) && shop.notice.with_untracked(Option::is_none);
     if !waiting {
         shop.add_quantity(product, quantity);
         return;

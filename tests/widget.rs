@@ -238,9 +238,10 @@ fn post_with_port(data: &JsValue) -> Rc<RefCell<Vec<JsValue>>> {
     let heard = Rc::new(RefCell::new(Vec::new()));
     let channel = web_sys::MessageChannel::new().unwrap();
     let record = heard.clone();
-    let on_message = Closure::<dyn Fn(web_sys::MessageEvent)>::new(
-        move |event: web_sys::MessageEvent| record.borrow_mut().push(event.data()),
-    );
+    let on_message =
+        Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |event: web_sys::MessageEvent| {
+            record.borrow_mut().push(event.data())
+        });
     channel
         .port1()
         .set_onmessage(Some(on_message.as_ref().unchecked_ref()));
@@ -320,15 +321,57 @@ async fn bridge_answers_its_merchant_and_ignores_the_rest() {
         JsValue::NULL,
         JsValue::from_f64(42.0),
         Array::new().into(),
-        hello(&[("kiosk", "bridge".into()), ("v", 2.into()), ("type", "hello".into()), ("merchant", "m_test".into())]),
-        hello(&[("kiosk", "other".into()), ("v", 1.into()), ("type", "hello".into()), ("merchant", "m_test".into())]),
-        hello(&[("v", 1.into()), ("type", "hello".into()), ("merchant", "m_test".into())]),
-        hello(&[("kiosk", "bridge".into()), ("v", "1".into()), ("type", "hello".into()), ("merchant", "m_test".into())]),
-        hello(&[("kiosk", "bridge".into()), ("v", 1.into()), ("type", "hello".into()), ("merchant", "m_other".into())]),
-        hello(&[("kiosk", "bridge".into()), ("v", 1.into()), ("type", "hello".into())]),
-        hello(&[("kiosk", "bridge".into()), ("v", 1.into()), ("type", "hello".into()), ("merchant", 7.into())]),
-        hello(&[("kiosk", "bridge".into()), ("v", 1.into()), ("type", "HELLO".into()), ("merchant", "m_test".into())]),
-        Message::Session { merchant: "m_test".into(), token: "kst_forged".into() }.to_js(),
+        hello(&[
+            ("kiosk", "bridge".into()),
+            ("v", 2.into()),
+            ("type", "hello".into()),
+            ("merchant", "m_test".into()),
+        ]),
+        hello(&[
+            ("kiosk", "other".into()),
+            ("v", 1.into()),
+            ("type", "hello".into()),
+            ("merchant", "m_test".into()),
+        ]),
+        hello(&[
+            ("v", 1.into()),
+            ("type", "hello".into()),
+            ("merchant", "m_test".into()),
+        ]),
+        hello(&[
+            ("kiosk", "bridge".into()),
+            ("v", "1".into()),
+            ("type", "hello".into()),
+            ("merchant", "m_test".into()),
+        ]),
+        hello(&[
+            ("kiosk", "bridge".into()),
+            ("v", 1.into()),
+            ("type", "hello".into()),
+            ("merchant", "m_other".into()),
+        ]),
+        hello(&[
+            ("kiosk", "bridge".into()),
+            ("v", 1.into()),
+            ("type", "hello".into()),
+        ]),
+        hello(&[
+            ("kiosk", "bridge".into()),
+            ("v", 1.into()),
+            ("type", "hello".into()),
+            ("merchant", 7.into()),
+        ]),
+        hello(&[
+            ("kiosk", "bridge".into()),
+            ("v", 1.into()),
+            ("type", "HELLO".into()),
+            ("merchant", "m_test".into()),
+        ]),
+        Message::Session {
+            merchant: "m_test".into(),
+            token: "kst_forged".into(),
+        }
+        .to_js(),
     ];
     let ignored: Vec<_> = junk.iter().map(post_with_port).collect();
     let valid = Message::Hello {

@@ -299,10 +299,7 @@ async fn session_parameter_is_not_a_token_elsewhere() {
     let session = platform.session().await;
     let response = platform
         .client
-        .get(platform.url(&format!(
-            "/v1/sessions/current?session={}",
-            session.token
-        )))
+        .get(platform.url(&format!("/v1/sessions/current?session={}", session.token)))
         .send()
         .await
         .unwrap();
