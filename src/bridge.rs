@@ -29,11 +29,12 @@
 //!
 //! Timing: the ad waits at most [`HANDSHAKE_TIMEOUT_MS`] for the answer
 //! and only if it found a locator, so a page without a widget costs it
-//! nothing. A widget that answers later (its wasm loads after the page's
-//! `load` event; the loader keeps early hellos for it) still hands its
-//! session over: the ad then adopts it after its first paint. An ad that
-//! booted before the page's tag ran hears the widget's `here` broadcast to
-//! the page's frames and says hello then.
+//! nothing. The loader answers at once, before the widget's wasm has
+//! loaded: with the session remembered in the page's storage, or with
+//! `pending` on a first visit, and the ad then boots without waiting. The
+//! session that follows (or one that replaces it) is adopted after the
+//! ad's first paint. An ad that booted before the page's tag ran hears the
+//! widget's `here` broadcast to the page's frames and says hello then.
 
 use js_sys::{Array, Object, Promise, Reflect};
 use kiosk_wire::Cart;
@@ -76,6 +77,10 @@ pub enum Message {
     /// Widget to ad over the port: `{kiosk, v, type: "session", merchant,
     /// token}`, only for a `hello` of the widget's own merchant.
     Session { merchant: String, token: String },
+    /// Widget (or its loader) to ad over the port: `{kiosk, v, type:
+    /// "pending"}`: the session is not known yet and follows as `session`;
+    /// the ad need not wait for it.
+    Pending,
     /// Either way over the port: `{kiosk, v, type: "cart-changed"}`; the
     /// receiver reads the cart from the platform.
     CartChanged,
@@ -114,6 +119,7 @@ impl Message {
                 merchant: text("merchant")?,
                 token: text("token")?,
             }),
+            "pending" => Some(Message::Pending),
             "cart-changed" => Some(Message::CartChanged),
             "purchase" => Some(Message::Purchase {
                 order: text("order")?,
@@ -141,6 +147,7 @@ impl Message {
                 set("token", &token.into());
                 "session"
             }
+            Message::Pending => "pending",
             Message::CartChanged => "cart-changed",
             Message::Purchase { order } => {
                 set("order", &order.into());
@@ -275,7 +282,10 @@ fn welcome(shop: Shop, links: SharedLinks, merchant: &str, event: &web_sys::Mess
             );
             links.update_value(|links| links.ports.push(port));
         }
-        None => links.update_value(|links| links.waiting.push(port)),
+        None => {
+            post(&port, &Message::Pending);
+            links.update_value(|links| links.waiting.push(port));
+        }
     }
 }
 
@@ -364,11 +374,16 @@ pub async fn join(shop: Shop) -> Option<String> {
         links,
         &target,
         &merchant,
-        move |token| match answered.borrow_mut().take() {
+        move |answer: Option<String>| match answered.borrow_mut().take() {
+            // The first answer in time: a token, or null for `pending`.
             Some(resolve) => {
-                let _ = resolve.call1(&JsValue::NULL, &token.into());
+                let _ = resolve.call1(&JsValue::NULL, &JsValue::from(answer));
             }
-            None => late.set(Some(token)),
+            None => {
+                if let Some(token) = answer {
+                    late.set(Some(token));
+                }
+            }
         },
     )?;
     let answer = browser::with_timeout(HANDSHAKE_TIMEOUT_MS, JsFuture::from(first_answer)).await;
@@ -377,23 +392,22 @@ pub async fn join(shop: Shop) -> Option<String> {
 }
 
 /// Posts a `hello` to `target` with a new channel's port and listens on the
-/// other port; `on_session` gets every token a widget of `merchant` sends.
+/// other port; `on_answer` gets every token a widget of `merchant` sends,
+/// and `None` for a `pending`.
 fn knock(
     shop: Shop,
     links: SharedLinks,
     target: &JsValue,
     merchant: &str,
-    on_session: impl Fn(String) + 'static,
+    on_answer: impl Fn(Option<String>) + 'static,
 ) -> Option<()> {
     let channel = web_sys::MessageChannel::new().ok()?;
     let port = channel.port1();
     let ours = merchant.to_string();
-    listen(shop, links, &port, move |message| {
-        if let Message::Session { merchant, token } = message {
-            if merchant == ours {
-                on_session(token);
-            }
-        }
+    listen(shop, links, &port, move |message| match message {
+        Message::Session { merchant, token } if merchant == ours => on_answer(Some(token)),
+        Message::Pending => on_answer(None),
+        _ => {}
     });
     let hello = Message::Hello {
         merchant: merchant.to_string(),
@@ -448,8 +462,10 @@ fn listen_for_here(
                 return;
             }
             if let Some(target) = find_locator() {
-                knock(shop, links, &target, &merchant, move |token| {
-                    late.set(Some(token))
+                knock(shop, links, &target, &merchant, move |answer| {
+                    if answer.is_some() {
+                        late.set(answer);
+                    }
                 });
             }
         });

@@ -10,8 +10,9 @@
  * tag twice loads one widget. If the widget cannot load, the page carries on.
  *
  * With data-merchant it also puts the session bridge's hidden locator frame
- * (name "__kioskLocator") into the page at once, and keeps the bridge
- * messages ad units send before the widget runs, which answers them.
+ * (name "__kioskLocator") into the page at once, answers ad units' hellos
+ * before the widget runs, and keeps those messages for the widget (see
+ * src/bridge.rs and the README for the message format).
  */
 (function () {
   "use strict";
@@ -28,10 +29,20 @@
     if (value) host.setAttribute("data-" + name, value);
   });
 
-  if (host.hasAttribute("data-merchant")) {
+  var merchant = host.getAttribute("data-merchant");
+  if (merchant) {
+    // An ad's hello is answered at once (with the session this page
+    // remembers, or "pending"), then kept for the widget.
     var early = window.__kioskBridge = { queue: [] };
     early.listener = function (event) {
-      if (event.data && event.data.kiosk === "bridge") early.queue.push(event);
+      var hello = event.data, token = null;
+      if (!hello || hello.kiosk !== "bridge") return;
+      early.queue.push(event);
+      if (hello.v !== 1 || hello.type !== "hello" || hello.merchant !== merchant || event.ports.length !== 1) return;
+      try { token = localStorage.getItem("kiosk.session@" + platform); } catch (e) { /* storage forbidden */ }
+      event.ports[0].postMessage(token
+        ? { kiosk: "bridge", v: 1, type: "session", merchant: merchant, token: token }
+        : { kiosk: "bridge", v: 1, type: "pending" });
     };
     window.addEventListener("message", early.listener);
     var locator = document.createElement("iframe");

@@ -88,8 +88,8 @@ async fn cart_lines(browser: &Browser, count: usize, in_widget: bool) -> Vec<Str
 }
 
 /// A shopper adds product A with the page's button and product B inside a
-/// nested cross-origin ad: the ad and the drawer both show both lines,
-/// checkout from the drawer places one order with both at the platform's
+/// nested cross-origin ad: the ad and the drawer both show both lines (also
+/// after a reload), checkout from the drawer places one order with both at the platform's
 /// prices, and the ad then shows that order's confirmation and an empty
 /// cart.
 #[tokio::test]
@@ -161,12 +161,24 @@ async fn page_and_nested_ad_share_one_cart_and_one_order() {
         .await
         .unwrap();
 
-    // The drawer shows both lines at once, and checks them out.
+    // The drawer shows both lines at once; after a reload the page and the
+    // ad still share the cart.
     leave_ad(&browser).await;
     browser
         .widget_text_is(".kiosk-cart-count", "2")
         .await
         .unwrap();
+    browser.client.refresh().await.unwrap();
+    browser
+        .widget_text_is(".kiosk-cart-count", "2")
+        .await
+        .unwrap();
+    enter_ad(&browser).await;
+    browser
+        .wait_for_text(".kiosk-cart-count", "2")
+        .await
+        .unwrap();
+    leave_ad(&browser).await;
     browser
         .eval("window.Kiosk.open(); return true;")
         .await
