@@ -6,13 +6,31 @@
 //! The stream is Server-Sent Events (`EventSource`), which reconnects by
 //! itself after a network drop. A `lagged` message means updates were lost;
 //! the ad then reads its products again.
+//!
+//! Each event's data is a `kiosk_wire::LiveUpdate`; the event's name says
+//! which kind, so each is read into a plain struct of its fields: serde's
+//! tagged-enum machinery would cost the wasm bytes for nothing.
 
-use kiosk_wire::LiveUpdate;
+use kiosk_wire::{Cart, Product};
 use leptos::prelude::*;
+use serde::Deserialize;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 
 use crate::shop::Shop;
+
+/// The data of a `product` event.
+#[derive(Deserialize)]
+struct ProductChange {
+    product: Product,
+}
+
+/// The data of a `cart` event.
+#[derive(Deserialize)]
+struct CartChange {
+    session: String,
+    cart: Cart,
+}
 
 /// Subscribes `shop` to the live stream of its placement (if it has one)
 /// and its session (if it has one yet), replacing any stream it had.
@@ -32,30 +50,39 @@ pub fn subscribe(shop: Shop) {
         return;
     };
 
-    let on_update =
+    let on_product =
         Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |message: web_sys::MessageEvent| {
-            let Some(data) = message.data().as_string() else {
+            let Some(ProductChange { product }) = message
+                .data()
+                .as_string()
+                .and_then(|data| crate::api::from_json(&data))
+            else {
                 return;
             };
-            match crate::api::from_json::<LiveUpdate>(&data) {
-                Some(LiveUpdate::Product { product }) => shop.products.update(|products| {
-                    if let Some(shown) = products.iter_mut().find(|p| p.id == product.id) {
-                        *shown = product;
-                    }
-                }),
-                Some(LiveUpdate::Cart { session, cart }) => {
-                    let ours = shop
-                        .session
-                        .with_untracked(|s| s.as_ref().is_some_and(|s| s.id == session));
-                    if ours {
-                        shop.session.update(|s| {
-                            if let Some(s) = s {
-                                s.cart = cart;
-                            }
-                        });
-                    }
+            shop.products.update(|products| {
+                if let Some(shown) = products.iter_mut().find(|p| p.id == product.id) {
+                    *shown = product;
                 }
-                None => {}
+            });
+        });
+    let on_cart =
+        Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |message: web_sys::MessageEvent| {
+            let Some(CartChange { session, cart }) = message
+                .data()
+                .as_string()
+                .and_then(|data| crate::api::from_json(&data))
+            else {
+                return;
+            };
+            let ours = shop
+                .session
+                .with_untracked(|s| s.as_ref().is_some_and(|s| s.id == session));
+            if ours {
+                shop.session.update(|s| {
+                    if let Some(s) = s {
+                        s.cart = cart;
+                    }
+                });
             }
         });
     let on_lagged = Closure::<dyn Fn()>::new(move || shop.reload());
@@ -64,13 +91,14 @@ pub fn subscribe(shop: Shop) {
     let listen = |name: &str, f: &js_sys::Function| {
         let _ = source.add_event_listener_with_callback(name, f);
     };
-    listen("product", on_update.as_ref().unchecked_ref());
-    listen("cart", on_update.as_ref().unchecked_ref());
+    listen("product", on_product.as_ref().unchecked_ref());
+    listen("cart", on_cart.as_ref().unchecked_ref());
     listen("lagged", on_lagged.as_ref().unchecked_ref());
     listen("ready", on_ready.as_ref().unchecked_ref());
     listen("error", on_error.as_ref().unchecked_ref());
     // The listeners live as long as the page; the stream until replaced.
-    on_update.forget();
+    on_product.forget();
+    on_cart.forget();
     on_lagged.forget();
     on_ready.forget();
     on_error.forget();
