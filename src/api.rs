@@ -98,6 +98,19 @@ impl Platform {
         send_json(Request::post(&self.url("/v1/sessions")), &NoAttribution {}).await
     }
 
+    /// The session `token` names, with its cart; an error (not a new
+    /// session) if the platform does not know it.
+    pub async fn current_session(&self, token: &str) -> Result<Session, ApiFailure> {
+        let request = Request::get(&self.url("/v1/sessions/current"));
+        send(with_token(request, Some(token))).await
+    }
+
+    /// The confirmation of order `number`, placed by `token`'s session.
+    pub async fn order(&self, token: &str, number: &str) -> Result<OrderConfirmation, ApiFailure> {
+        let url = self.url(&format!("/v1/orders/{}", encode(number)));
+        send(with_token(Request::get(&url), Some(token))).await
+    }
+
     /// Adds `quantity` of a product to the session's cart.
     pub async fn add_line(
         &self,
@@ -160,9 +173,25 @@ impl Platform {
             .unwrap_or(false)
     }
 
-    /// The URL of the live stream for `placement` (Server-Sent Events).
-    pub fn live_url(&self, placement: &str) -> String {
-        self.url(&format!("/v1/live?placement={}", encode(placement)))
+    /// The URL of the live stream (Server-Sent Events): product changes of
+    /// `placement`'s merchant, if given, and cart changes of `token`'s
+    /// session, if given. `EventSource` cannot send headers, so the token
+    /// travels as the `session` parameter, which the platform accepts for
+    /// this read-only stream alone.
+    pub fn live_url(&self, placement: Option<&str>, token: Option<&str>) -> String {
+        let query = web_sys::UrlSearchParams::new().ok();
+        if let Some(query) = &query {
+            if let Some(placement) = placement {
+                query.append("placement", placement);
+            }
+            if let Some(token) = token {
+                query.append("session", token);
+            }
+        }
+        let query = query
+            .map(|q| String::from(q.to_string()))
+            .unwrap_or_default();
+        self.url(&format!("/v1/live?{query}"))
     }
 
     /// The full URL of API path `path` (which may have a query), with the

@@ -10,6 +10,7 @@
 //! | `platform` | base URL of the Kiosk platform (default: the creative's origin) |
 //! | `placement` | the placement this ad fills (default `pl_sidebar`) |
 //! | `key` | the merchant's publishable key, allowing the page's origin |
+//! | `merchant` | the merchant's public id (`m_...`): lets the ad share the session of the page's cart widget of the same merchant (see `bridge`) |
 //! | `campaign`, `creative` | ids echoed into every event |
 //! | `click` | the ad server's click-through prefix (`%%CLICK_URL_UNESC%%`), put before every exit URL |
 //! | `clickTag` | an HTML5 ad server's complete click URL (also read from a global `clickTag`); when set, every exit opens it |
@@ -28,6 +29,9 @@ pub struct AdConfig {
     /// The merchant's publishable key (empty when the platform serves the
     /// creative itself).
     pub key: String,
+    /// The merchant's public id (`m_...`), which the session bridge
+    /// matches against the page's cart widget; `None`: no bridge.
+    pub merchant: Option<String>,
     pub campaign: Option<String>,
     pub creative: Option<String>,
     /// The ad server's click-tracking prefix, applied to every exit.
@@ -85,6 +89,7 @@ impl AdConfig {
                 .to_string(),
             placement: param("placement").unwrap_or_else(|| DEFAULT_PLACEMENT.to_string()),
             key: param("key").unwrap_or_default(),
+            merchant: param("merchant"),
             campaign: param("campaign"),
             creative: param("creative"),
             click_prefix: param("click").unwrap_or_default(),

@@ -5,6 +5,8 @@
 //! the one typed client of the platform (components never build URLs);
 //! [`host`] puts MRAID, SafeFrame and plain frames behind one interface;
 //! [`shop`] holds the shopper's state and the actions that change it;
+//! [`bridge`] shares the session between the page's cart widget and the
+//! ad units below it;
 //! [`tracking`] batches events and decides viewability; [`live`] follows
 //! the platform's stream; [`format`] turns platform money into text for the
 //! shopper's locale; [`browser`] wraps browser APIs so they cannot throw;
@@ -16,6 +18,7 @@
 
 pub mod ad;
 pub mod api;
+pub mod bridge;
 pub mod browser;
 pub mod components;
 pub mod config;

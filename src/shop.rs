@@ -47,6 +47,9 @@ pub struct Shop {
     /// The variant the shopper chose per product id; kept here so a live
     /// update that redraws the products keeps the choice.
     pub choices: RwSignal<BTreeMap<String, String>>,
+    /// The open live stream, closed when a new one replaces it (the
+    /// session changed).
+    pub stream: StoredValue<Option<web_sys::EventSource>, LocalStorage>,
 }
 
 impl Shop {
@@ -63,6 +66,7 @@ impl Shop {
             busy: RwSignal::new(false),
             live: RwSignal::new(false),
             choices: RwSignal::new(BTreeMap::new()),
+            stream: StoredValue::new_local(None),
         }
     }
 
@@ -198,11 +202,19 @@ impl Shop {
     }
 
     /// Reads the placement's products and the session again.
+    /// Without a placement (the cart widget), reads the session alone.
     pub fn reload(&self) {
         let shop = *self;
         spawn_local(async move {
             let config = shop.config.get_value();
             let token = shop.token();
+            if config.placement.is_empty() {
+                let Some(token) = token else { return };
+                if let Ok(session) = shop.platform.get_value().current_session(&token).await {
+                    shop.session.set(Some(session));
+                }
+                return;
+            }
             if let Ok(answer) = shop
                 .platform
                 .get_value()

@@ -13,8 +13,9 @@
 //!
 //! Cart, checkout and confirmation are the ad's own components; only the
 //! frame around them differs (a drawer instead of an in-ad overlay).
-//! Not here yet: the session hand-over to ad units (`postMessage` bridge)
-//! and following the cart over the platform's live stream.
+//! With a `data-merchant`, the widget hands its session to the merchant's
+//! ad units on the page ([`crate::bridge`]), and it follows its cart over
+//! the platform's live stream, so a line added in an ad shows at once.
 
 use js_sys::{Object, Reflect};
 use leptos::prelude::*;
@@ -56,7 +57,7 @@ pub enum MountError {
 }
 
 /// The widget's settings from the host element's `data-platform`,
-/// `data-key` and `data-locale` attributes.
+/// `data-key`, `data-merchant` and `data-locale` attributes.
 pub fn config_from(host: &web_sys::Element) -> AdConfig {
     let attribute = |name: &str| host.get_attribute(name).filter(|v| !v.trim().is_empty());
     AdConfig {
@@ -65,6 +66,7 @@ pub fn config_from(host: &web_sys::Element) -> AdConfig {
             .trim_end_matches('/')
             .to_string(),
         key: attribute("data-key").unwrap_or_default(),
+        merchant: attribute("data-merchant"),
         locale: attribute("data-locale").unwrap_or_else(browser::language),
         ..AdConfig::default()
     }
@@ -117,6 +119,7 @@ pub fn mount(host: &web_sys::Element, config: AdConfig) -> Result<Shop, MountErr
     }));
     connect_page_buttons(shop);
     announce_to_page(shop);
+    crate::bridge::serve(shop);
     Ok(shop)
 }
 
@@ -129,6 +132,7 @@ pub fn start(shop: Shop) {
                 shop.remember(&session);
                 shop.session.set(Some(session));
                 browser::mark(WIDGET_READY_MARK);
+                crate::live::subscribe(shop);
             }
             Err(failure) => {
                 shop.notice.set(Some(explain(&failure)));
@@ -173,7 +177,7 @@ fn connect_page_buttons(shop: Shop) {
             .get_attribute("data-quantity")
             .and_then(|q| q.parse().ok())
             .unwrap_or(1);
-        shop.add_quantity(product, quantity);
+        add_when_ready(shop, product, quantity);
     });
     let _ = document.add_event_listener_with_callback("click", on_click.as_ref().unchecked_ref());
     on_click.forget();
@@ -193,6 +197,26 @@ fn connect_page_buttons(shop: Shop) {
         std::mem::forget(observer);
     }
     on_change.forget();
+}
+
+/// Adds to the cart now, or, while the session is still on its way (the
+/// shopper clicked right after the page loaded), as soon as it is known.
+/// Once the platform has failed, the add fails at once and says so.
+fn add_when_ready(shop: Shop, product: String, quantity: i64) {
+    let waiting =
+        shop.session.with_untracked(Option::is_none) && shop.notice.with_untracked(Option::is_none);
+    if !waiting {
+        shop.add_quantity(product, quantity);
+        return;
+    }
+    let mut pending = Some((product, quantity));
+    Effect::new(move |_| {
+        if shop.session.with(Option::is_some) {
+            if let Some((product, quantity)) = pending.take() {
+                shop.add_quantity(product, quantity);
+            }
+        }
+    });
 }
 
 /// Gives every unmarked `[data-kiosk-add]` element button semantics and
@@ -295,7 +319,7 @@ fn announce_to_page(shop: Shop) {
         Closure::<dyn Fn(JsValue, JsValue)>::new(move |product: JsValue, quantity: JsValue| {
             if let Some(product) = product.as_string() {
                 let quantity = quantity.as_f64().map(|q| q as i64).unwrap_or(1);
-                shop.add_quantity(product, quantity);
+                add_when_ready(shop, product, quantity);
             }
         });
     let _ = Reflect::set(&api, &"open".into(), open.as_ref());

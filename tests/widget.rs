@@ -3,13 +3,21 @@
 
 #![cfg(target_arch = "wasm32")]
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use js_sys::{Array, Object, Reflect};
+use kiosk::bridge::{Message, LOCATOR_NAME};
 use kiosk::config::AdConfig;
+use kiosk::host::Host;
+use kiosk::shop::Shop;
 use kiosk::widget::{
     mount, start, MountError, HOST_TAG, MOUNTED_ATTRIBUTE, READY_ATTRIBUTE, UNAVAILABLE_ATTRIBUTE,
 };
 use kiosk_wire::{Cart, Session};
 use leptos::prelude::Set;
-use wasm_bindgen::JsCast;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -204,4 +212,251 @@ async fn unreachable_platform_is_said_on_the_page_buttons() {
         button.get_attribute("title").as_deref(),
         Some("The shop can't be reached right now. Please try again.")
     );
+}
+
+/// A widget of merchant `m_test` with session `kst_w` known.
+fn bridged_widget(merchant: &str) -> Shop {
+    let config = AdConfig {
+        merchant: Some(merchant.into()),
+        ..offline()
+    };
+    mount(&host(), config).unwrap()
+}
+
+/// A plain object with `fields`, as another script might post it.
+fn object(fields: &[(&str, JsValue)]) -> JsValue {
+    let object = Object::new();
+    for (name, value) in fields {
+        Reflect::set(&object, &(*name).into(), value).unwrap();
+    }
+    object.into()
+}
+
+/// Posts `data` to this window with a new channel's second port and
+/// returns everything that comes back on the first.
+fn post_with_port(data: &JsValue) -> Rc<RefCell<Vec<JsValue>>> {
+    let heard = Rc::new(RefCell::new(Vec::new()));
+    let channel = web_sys::MessageChannel::new().unwrap();
+    let record = heard.clone();
+    let on_message =
+        Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |event: web_sys::MessageEvent| {
+            record.borrow_mut().push(event.data())
+        });
+    channel
+        .port1()
+        .set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    on_message.forget();
+    web_sys::window()
+        .unwrap()
+        .post_message_with_transfer(data, "*", &Array::of1(&channel.port2()))
+        .unwrap();
+    heard
+}
+
+/// Counts uncaught errors on the page from now on.
+fn count_page_errors() -> Rc<RefCell<u32>> {
+    let errors = Rc::new(RefCell::new(0));
+    let record = errors.clone();
+    let on_error = Closure::<dyn Fn()>::new(move || *record.borrow_mut() += 1);
+    web_sys::window()
+        .unwrap()
+        .add_event_listener_with_callback("error", on_error.as_ref().unchecked_ref())
+        .unwrap();
+    on_error.forget();
+    errors
+}
+
+/// Waits until `heard` holds something (or a couple of seconds pass).
+async fn first_answer(heard: &Rc<RefCell<Vec<JsValue>>>) -> Option<Message> {
+    for _ in 0..100 {
+        if let Some(data) = heard.borrow().first() {
+            return Message::parse(data);
+        }
+        settle().await;
+    }
+    None
+}
+
+/// Every bridge message survives the trip through its plain-object form.
+#[wasm_bindgen_test]
+fn bridge_messages_read_back_as_written() {
+    let messages = [
+        Message::Hello {
+            merchant: "m_a".into(),
+        },
+        Message::Session {
+            merchant: "m_a".into(),
+            token: "kst_1".into(),
+        },
+        Message::Pending,
+        Message::CartChanged,
+        Message::Purchase {
+            order: "K-1".into(),
+        },
+        Message::Here,
+    ];
+    for message in messages {
+        assert_eq!(Message::parse(&message.to_js()), Some(message));
+    }
+}
+
+/// The widget puts its locator frame into the page and answers a hello of
+/// its own merchant with the session token over the hello's port; other
+/// scripts' messages, other versions, other merchants, mistyped fields, a
+/// forged session and a hello without a port get no answer and raise no
+/// error on the page.
+#[wasm_bindgen_test]
+async fn bridge_answers_its_merchant_and_ignores_the_rest() {
+    let errors = count_page_errors();
+    let shop = bridged_widget("m_test");
+    shop.session.set(Some(session(0)));
+    settle().await;
+    let locator = document()
+        .query_selector(&format!("iframe[name=\"{LOCATOR_NAME}\"]"))
+        .unwrap();
+    assert!(locator.is_some(), "the locator frame is in the page");
+
+    let hello = |fields: &[(&str, JsValue)]| object(fields);
+    let junk = [
+        JsValue::from_str("hello"),
+        JsValue::NULL,
+        JsValue::from_f64(42.0),
+        Array::new().into(),
+        hello(&[
+            ("kiosk", "bridge".into()),
+            ("v", 2.into()),
+            ("type", "hello".into()),
+            ("merchant", "m_test".into()),
+        ]),
+        hello(&[
+            ("kiosk", "other".into()),
+            ("v", 1.into()),
+            ("type", "hello".into()),
+            ("merchant", "m_test".into()),
+        ]),
+        hello(&[
+            ("v", 1.into()),
+            ("type", "hello".into()),
+            ("merchant", "m_test".into()),
+        ]),
+        hello(&[
+            ("kiosk", "bridge".into()),
+            ("v", "1".into()),
+            ("type", "hello".into()),
+            ("merchant", "m_test".into()),
+        ]),
+        hello(&[
+            ("kiosk", "bridge".into()),
+            ("v", 1.into()),
+            ("type", "hello".into()),
+            ("merchant", "m_other".into()),
+        ]),
+        hello(&[
+            ("kiosk", "bridge".into()),
+            ("v", 1.into()),
+            ("type", "hello".into()),
+        ]),
+        hello(&[
+            ("kiosk", "bridge".into()),
+            ("v", 1.into()),
+            ("type", "hello".into()),
+            ("merchant", 7.into()),
+        ]),
+        hello(&[
+            ("kiosk", "bridge".into()),
+            ("v", 1.into()),
+            ("type", "HELLO".into()),
+            ("merchant", "m_test".into()),
+        ]),
+        Message::Session {
+            merchant: "m_test".into(),
+            token: "kst_forged".into(),
+        }
+        .to_js(),
+    ];
+    let ignored: Vec<_> = junk.iter().map(post_with_port).collect();
+    let valid = Message::Hello {
+        merchant: "m_test".into(),
+    }
+    .to_js();
+    web_sys::window()
+        .unwrap()
+        .post_message(&valid, "*")
+        .unwrap();
+    let answered = post_with_port(&valid);
+
+    assert_eq!(
+        first_answer(&answered).await,
+        Some(Message::Session {
+            merchant: "m_test".into(),
+            token: "kst_w".into()
+        })
+    );
+    settle().await;
+    for (index, heard) in ignored.iter().enumerate() {
+        assert!(heard.borrow().is_empty(), "message {index} was answered");
+    }
+    assert_eq!(*errors.borrow(), 0, "nothing was thrown on the page");
+}
+
+/// An ad that says hello before the widget knows its session hears
+/// `pending` at once (so it need not wait), then the session as soon as the
+/// widget knows it.
+#[wasm_bindgen_test]
+async fn bridge_answers_pending_then_the_session() {
+    let shop = bridged_widget("m_later");
+    let heard = post_with_port(
+        &Message::Hello {
+            merchant: "m_later".into(),
+        }
+        .to_js(),
+    );
+    assert_eq!(first_answer(&heard).await, Some(Message::Pending));
+
+    shop.session.set(Some(session(2)));
+    for _ in 0..100 {
+        if heard.borrow().len() > 1 {
+            break;
+        }
+        settle().await;
+    }
+    let answers: Vec<_> = heard.borrow().iter().map(Message::parse).collect();
+    assert_eq!(
+        answers,
+        vec![
+            Some(Message::Pending),
+            Some(Message::Session {
+                merchant: "m_later".into(),
+                token: "kst_w".into()
+            })
+        ]
+    );
+}
+
+/// An ad of the widget's merchant finds the locator from its window and
+/// receives the widget's token within the handshake's time.
+#[wasm_bindgen_test]
+async fn ad_finds_the_widget_and_gets_its_token() {
+    let widget = bridged_widget("m_ad");
+    widget.session.set(Some(session(1)));
+    settle().await;
+
+    let ad = Shop::new(
+        AdConfig {
+            merchant: Some("m_ad".into()),
+            placement: "pl_test".into(),
+            ..offline()
+        },
+        Host::detect(),
+    );
+    assert_eq!(kiosk::bridge::join(ad).await.as_deref(), Some("kst_w"));
+
+    let stranger = Shop::new(
+        AdConfig {
+            merchant: Some("m_nobody".into()),
+            ..offline()
+        },
+        Host::detect(),
+    );
+    assert_eq!(kiosk::bridge::join(stranger).await, None);
 }

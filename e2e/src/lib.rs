@@ -240,6 +240,67 @@ impl Browser {
         }
     }
 
+    /// Runs `expression` (JS, with `root` bound to the cart widget's shadow
+    /// root) in the current frame until it returns something other than
+    /// null (at most 20 s), and returns that.
+    pub async fn in_widget(&self, expression: &str) -> anyhow::Result<serde_json::Value> {
+        let script = format!(
+            "const host = document.querySelector('kiosk-cart');
+             const root = host && host.shadowRoot;
+             if (!root) return null;
+             return {expression};"
+        );
+        self.eval_until(&script, Duration::from_millis(100)).await
+    }
+
+    /// Waits (up to 20 s) until the widget's element `css` shows `text`.
+    pub async fn widget_text_is(&self, css: &str, text: &str) -> anyhow::Result<()> {
+        let check = format!(
+            "(root.querySelector({css:?}) && root.querySelector({css:?}).textContent === {text:?}) || null"
+        );
+        self.in_widget(&check).await.map(|_| ())
+    }
+
+    /// Checks out the cart open in the widget's drawer as a shopper with
+    /// the test card that succeeds; returns the confirmed order number.
+    pub async fn checkout_in_widget(&self) -> anyhow::Result<String> {
+        self.in_widget("(root.querySelector('.kiosk-checkout').click(), true)")
+            .await?;
+        let fields = [
+            ("email", "ada@example.com"),
+            ("name", "Ada Lovelace"),
+            ("line1", "1 Analytical Way"),
+            ("city", "London"),
+            ("postal_code", "N1 9GU"),
+            ("country", "GB"),
+            ("card_number", "4242 4242 4242 4242"),
+            ("expiry", "12/30"),
+            ("cvc", "123"),
+        ];
+        for (field, value) in fields {
+            let fill = format!(
+                "(() => {{ const input = root.querySelector('#kiosk-{field}');
+                     if (!input) return null;
+                     input.value = {value:?};
+                     input.dispatchEvent(new Event('input', {{ bubbles: true }}));
+                     return true; }})()"
+            );
+            self.in_widget(&fill).await?;
+        }
+        self.in_widget("(root.querySelector('.kiosk-place-order').click(), true)")
+            .await?;
+        let number = self
+            .in_widget(
+                "root.querySelector('.kiosk-order-number') \
+                 && root.querySelector('.kiosk-order-number').textContent",
+            )
+            .await?;
+        number
+            .as_str()
+            .map(str::to_string)
+            .context("the order number is not text")
+    }
+
     /// Runs `script` in the current frame and returns its result.
     pub async fn eval(&self, script: &str) -> anyhow::Result<serde_json::Value> {
         Ok(self.client.execute(script, vec![]).await?)

@@ -2,32 +2,15 @@
 //! (its own origin), the widget loaded from the platform (another origin),
 //! a real SQLite file behind it, headless Chrome in front.
 
-use std::time::Duration;
-
 use fantoccini::Locator;
 use kiosk_e2e::{AdServer, Browser, Platform};
 
-/// Runs `expression` (JS, with `root` bound to the widget's shadow root)
-/// until it returns something other than null, up to 20 s.
 async fn in_widget(browser: &Browser, expression: &str) -> serde_json::Value {
-    let script = format!(
-        "const host = document.querySelector('kiosk-cart');
-         const root = host && host.shadowRoot;
-         if (!root) return null;
-         return {expression};"
-    );
-    browser
-        .eval_until(&script, Duration::from_millis(100))
-        .await
-        .unwrap()
+    browser.in_widget(expression).await.unwrap()
 }
 
-/// Waits until the widget's element `css` shows `text`.
 async fn widget_text_is(browser: &Browser, css: &str, text: &str) {
-    let check = format!(
-        "(root.querySelector({css:?}) && root.querySelector({css:?}).textContent === {text:?}) || null"
-    );
-    in_widget(browser, &check).await;
+    browser.widget_text_is(css, text).await.unwrap()
 }
 
 /// A shopper adds a product with the page's own button, sees the
@@ -72,44 +55,7 @@ async fn page_button_then_drawer_checkout_places_the_order() {
         .await
         .unwrap();
     widget_text_is(&browser, ".kiosk-line-total", "€14.50").await;
-    in_widget(
-        &browser,
-        "(root.querySelector('.kiosk-checkout').click(), true)",
-    )
-    .await;
-
-    let fields = [
-        ("email", "ada@example.com"),
-        ("name", "Ada Lovelace"),
-        ("line1", "1 Analytical Way"),
-        ("city", "London"),
-        ("postal_code", "N1 9GU"),
-        ("country", "GB"),
-        ("card_number", "4242 4242 4242 4242"),
-        ("expiry", "12/30"),
-        ("cvc", "123"),
-    ];
-    for (field, value) in fields {
-        let fill = format!(
-            "(() => {{ const input = root.querySelector('#kiosk-{field}');
-                 if (!input) return null;
-                 input.value = {value:?};
-                 input.dispatchEvent(new Event('input', {{ bubbles: true }}));
-                 return true; }})()"
-        );
-        in_widget(&browser, &fill).await;
-    }
-    in_widget(
-        &browser,
-        "(root.querySelector('.kiosk-place-order').click(), true)",
-    )
-    .await;
-    let number = in_widget(
-        &browser,
-        "root.querySelector('.kiosk-order-number') && root.querySelector('.kiosk-order-number').textContent",
-    )
-    .await;
-    let number = number.as_str().unwrap().to_string();
+    let number = browser.checkout_in_widget().await.unwrap();
 
     let orders = platform
         .rows("SELECT number, total_minor FROM orders")

@@ -202,18 +202,20 @@ async fn listen(
 /// What one live (ad or cart widget) subscriber wants to see.
 #[derive(Clone, Debug)]
 pub struct Filter {
-    pub merchant_id: String,
+    /// The merchant of the subscriber's placement, whose product changes
+    /// it gets; `None` (a cart widget) for none.
+    pub merchant_id: Option<String>,
+    /// The subscriber's session, whose cart changes it gets.
     pub session_id: Option<String>,
 }
 
 impl Filter {
     /// The update in `broadcast`, if this subscriber should get it.
     pub fn pick<'a>(&self, broadcast: &'a Broadcast) -> Option<&'a LiveUpdate> {
-        if broadcast.merchant_id != self.merchant_id {
-            return None;
-        }
         match &broadcast.message {
-            Message::Live(update @ LiveUpdate::Product { .. }) => Some(update),
+            Message::Live(update @ LiveUpdate::Product { .. }) => {
+                (self.merchant_id.as_ref() == Some(&broadcast.merchant_id)).then_some(update)
+            }
             Message::Live(update @ LiveUpdate::Cart { .. }) => (self.session_id.is_some()
                 && broadcast.session_id == self.session_id)
                 .then_some(update),

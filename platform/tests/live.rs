@@ -294,8 +294,49 @@ async fn product_change_errors() {
     assert_eq!(platform.stock("prd_bottle").await, 60);
 }
 
-/// The stream needs a known placement (400 without one, 404 for an unknown
-/// one) and, if a token is presented, a known session (404).
+/// A cart widget (no placement) subscribes with its token in the query
+/// string, as `EventSource` must: it gets its own cart's changes and no
+/// product changes.
+#[tokio::test]
+async fn session_parameter_streams_the_cart_alone() {
+    let platform = Platform::start().await;
+    let key = platform.secret_key().await;
+    let session = platform.session().await;
+    let path = format!("/v1/live?session={}", session.token);
+    let mut live = Subscription::open_path(&platform, &path, None).await;
+
+    let changed = patch_product(&platform, &key, "prd_bottle", json!({ "stock": 3 })).await;
+    assert_eq!(changed.status(), StatusCode::OK);
+    platform.add_ok(&session.token, "prd_camp-mug", 1).await;
+
+    match live.update().await {
+        LiveUpdate::Cart { session: id, cart } => {
+            assert_eq!(id, session.id);
+            assert_eq!(cart.lines[0].product.id, "prd_camp-mug");
+            assert_eq!(cart.subtotal.unwrap().amount_minor, 1450);
+        }
+        other => panic!("a product change came first: {other:?}"),
+    }
+}
+
+/// The `session` parameter is the live stream's alone: other routes do not
+/// read a token from the query string.
+#[tokio::test]
+async fn session_parameter_is_not_a_token_elsewhere() {
+    let platform = Platform::start().await;
+    let session = platform.session().await;
+    let response = platform
+        .client
+        .get(platform.url(&format!("/v1/sessions/current?session={}", session.token)))
+        .send()
+        .await
+        .unwrap();
+    assert_error(response, StatusCode::UNAUTHORIZED, "session_required").await;
+}
+
+/// The stream needs a placement or a session (400 with neither), a known
+/// placement (404) and a known session, presented as a header or as the
+/// `session` parameter (404).
 #[tokio::test]
 async fn live_stream_errors() {
     let platform = Platform::start().await;
@@ -321,6 +362,13 @@ async fn live_stream_errors() {
         .await
         .unwrap();
     assert_error(stale, StatusCode::NOT_FOUND, "session_not_found").await;
+    let stale_parameter = platform
+        .client
+        .get(platform.url("/v1/live?session=kst_stale"))
+        .send()
+        .await
+        .unwrap();
+    assert_error(stale_parameter, StatusCode::NOT_FOUND, "session_not_found").await;
 }
 
 impl Subscription {

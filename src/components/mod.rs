@@ -1,6 +1,7 @@
 //! The ad's Leptos views, one job each.
 //!
-//! [`AdUnit`] boots the ad (one platform request), then shows the products
+//! [`AdUnit`] boots the ad (the session bridge to the page's cart widget,
+//! then one platform request), then shows the products
 //! ([`ProductCard`]), a cart button, and the cart, checkout or confirmation
 //! as an overlay inside the ad's own frame. If the platform does not answer
 //! in time it shows [`Fallback`] instead.
@@ -48,7 +49,12 @@ pub fn AdUnit(config: AdConfig, host: Host) -> impl IntoView {
 
     spawn_local(async move {
         shop.host.with_value(|host| host.clone()).ready().await;
-        let token = shop.remembered_token();
+        // The page's cart widget first (the shopper's cart on this site),
+        // then the frame's own storage, else the platform makes a new one.
+        let token = match crate::bridge::join(shop).await {
+            Some(token) => Some(token),
+            None => shop.remembered_token(),
+        };
         let platform = shop.platform.get_value();
         let answer = browser::with_timeout(
             BOOT_TIMEOUT_MS,

@@ -1,11 +1,18 @@
-//! The live stream (`GET /v1/live?placement=...`), the merchant's feed
-//! (`GET /v1/merchant/feed`) and the merchant's product change
-//! (`PATCH /v1/products/{id}`).
+//! The live stream (`GET /v1/live?placement=...&session=...`), the
+//! merchant's feed (`GET /v1/merchant/feed`) and the merchant's product
+//! change (`PATCH /v1/products/{id}`).
 //!
 //! A subscriber first gets a `ready` event (its subscription is live from
-//! then on), then `product` events for its placement's merchant and, if it
-//! presented a session token, `cart` events of that session. A `lagged`
-//! event means updates were dropped and the client should read again.
+//! then on), then `product` events for its placement's merchant, if it
+//! named a placement, and `cart` events of its session, if it presented a
+//! session token. A `lagged` event means updates were dropped and the
+//! client should read again.
+//!
+//! Browsers subscribe with `EventSource`, which cannot send an
+//! `Authorization` header and, from an ad's frame, often no cookie either;
+//! so this stream, and no other route, also takes the token as the
+//! `session` query parameter. The stream only reads: it tells the token's
+//! holder what its own cart holds.
 
 use std::convert::Infallible;
 use std::time::Duration;
@@ -33,20 +40,31 @@ const MAX_PRICE_MINOR: i64 = 1_000_000_000_000;
 /// The highest stock accepted.
 const MAX_STOCK: i64 = 1_000_000_000;
 
-/// Query of the live stream.
+/// Query of the live stream: a placement, a session token, or both.
 #[derive(Debug, Deserialize)]
 pub struct LiveQuery {
-    placement: String,
+    placement: Option<String>,
+    /// The session token, for clients that cannot send it as a header.
+    session: Option<String>,
 }
 
-/// `GET /v1/live?placement=...`.
+/// `GET /v1/live?placement=...&session=...`.
 pub async fn stream(
     State(state): State<AppState>,
     token: SessionToken,
     ApiQuery(query): ApiQuery<LiveQuery>,
 ) -> Result<Sse<impl Stream<Item = std::result::Result<Event, Infallible>>>> {
-    let merchant_id = state.store.placement_merchant(&query.placement).await?;
-    let session_id = match &token.0 {
+    let token = token.0.or(query.session.filter(|t| !t.is_empty()));
+    if query.placement.is_none() && token.is_none() {
+        return Err(Error::InvalidQuery(
+            "name a placement, a session, or both".to_string(),
+        ));
+    }
+    let merchant_id = match &query.placement {
+        Some(placement) => Some(state.store.placement_merchant(placement).await?),
+        None => None,
+    };
+    let session_id = match &token {
         Some(secret) => Some(state.store.session_by_token(secret).await?.id),
         None => None,
     };

@@ -221,7 +221,13 @@ pub fn router(state: AppState, dirs: &StaticDirs) -> Router {
     app.layer(axum::middleware::from_fn(move |request, next| {
         count(counters.clone(), request, next)
     }))
-    .layer(TraceLayer::new_for_http())
+    .layer(TraceLayer::new_for_http().make_span_with(request_span))
+}
+
+/// The span of one request: method and path, never the query string,
+/// which may hold the live stream's `session` token.
+fn request_span(request: &axum::extract::Request) -> tracing::Span {
+    tracing::debug_span!("request", method = %request.method(), path = %request.uri().path())
 }
 
 async fn not_found() -> Error {
