@@ -16,6 +16,7 @@ use kiosk_wire::{
 };
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use web_sys::RequestCredentials;
 
 /// Why a platform call did not give an answer.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -82,7 +83,11 @@ impl Platform {
             "/v1/placements/{}/products?session=new",
             encode(placement)
         ));
-        send(with_token(Request::get(&url), token)).await
+        // With credentials, the platform's partitioned session cookie goes
+        // along and comes back: it finds the session again when this
+        // frame's own storage was cleared.
+        let request = Request::get(&url).credentials(RequestCredentials::Include);
+        send(with_token(request, token)).await
     }
 
     /// The shopper's session: `token`'s if the platform still knows it,

@@ -235,6 +235,42 @@ async fn a_chosen_size_is_what_the_order_holds() {
     browser.close().await.unwrap();
 }
 
+/// The platform's partitioned cookie carries the session when the ad's
+/// frame has forgotten it: with the frame's storage cleared, a reloaded ad
+/// still shows the cart it had, and no second session is made.
+#[tokio::test]
+async fn the_session_cookie_brings_the_cart_back_after_storage_is_cleared() {
+    let (platform, adserver, browser, ad) = start().await;
+    let page = adserver.ad_page(&ad);
+    browser.open_ad(&page).await.unwrap();
+    browser
+        .client
+        .wait()
+        .for_element(Locator::Css(".kiosk-add"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait_for_text(".kiosk-cart-count", "1")
+        .await
+        .unwrap();
+
+    browser
+        .eval("localStorage.clear(); sessionStorage.clear(); return true;")
+        .await
+        .unwrap();
+    browser.open_ad(&page).await.unwrap();
+    browser
+        .wait_for_text(".kiosk-cart-count", "1")
+        .await
+        .unwrap();
+    let sessions = platform.rows("SELECT id FROM sessions").await.unwrap();
+    assert_eq!(sessions.len(), 1, "{sessions:?}");
+    browser.close().await.unwrap();
+}
+
 /// A keyboard-only shopper adds to cart and checks out with the test card;
 /// focus moves into checkout; the order exists with the platform's totals.
 #[tokio::test]

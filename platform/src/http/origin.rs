@@ -78,6 +78,12 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
     };
     let headers = response.headers_mut();
     headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+    // The ad's boot read sends the platform's session cookie; an allowed
+    // origin may (it is named, never `*`).
+    headers.insert(
+        header::ACCESS_CONTROL_ALLOW_CREDENTIALS,
+        HeaderValue::from_static("true"),
+    );
     headers.append(header::VARY, HeaderValue::from_static("Origin"));
     response
 }
