@@ -25,6 +25,7 @@
 //! alternatives and seed replay the same choice ([`draw`]).
 
 use std::collections::HashSet;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -60,6 +61,10 @@ const PRIOR_PURCHASE_SHARE: f64 = 0.3;
 /// Decisions waiting to be written at most; beyond this (a database that
 /// cannot keep up) new ones are dropped and counted, never the read slowed.
 const MAX_PENDING_DECISIONS: usize = 10_000;
+
+/// Decisions written per transaction at most, so the decision log never
+/// holds SQLite's write lock for long against carts and checkouts.
+const DECISIONS_PER_WRITE: usize = 500;
 
 /// What a placement read knows of one product it may show.
 #[derive(Clone, Debug)]
@@ -269,17 +274,20 @@ pub struct NewDecision {
 pub struct DecisionLog {
     pending: Arc<Mutex<Vec<NewDecision>>>,
     wake: Arc<Notify>,
+    /// Decisions dropped since the writer last said so.
+    dropped: Arc<AtomicU64>,
 }
 
 impl DecisionLog {
-    /// Queues `decision`; drops it (with a warning) when the queue is full.
+    /// Queues `decision`; drops it when the queue is full (the writer
+    /// reports how many were dropped).
     pub fn record(&self, decision: NewDecision) {
         let mut pending = match self.pending.lock() {
             Ok(pending) => pending,
             Err(poisoned) => poisoned.into_inner(),
         };
         if pending.len() >= MAX_PENDING_DECISIONS {
-            tracing::warn!(placement = %decision.placement, "decision log full; a decision was not recorded");
+            self.dropped.fetch_add(1, Ordering::Relaxed);
             return;
         }
         pending.push(decision);
@@ -287,12 +295,14 @@ impl DecisionLog {
         self.wake.notify_one();
     }
 
+    /// The oldest queued decisions, at most [`DECISIONS_PER_WRITE`].
     fn take(&self) -> Vec<NewDecision> {
         let mut pending = match self.pending.lock() {
             Ok(pending) => pending,
             Err(poisoned) => poisoned.into_inner(),
         };
-        std::mem::take(&mut *pending)
+        let count = pending.len().min(DECISIONS_PER_WRITE);
+        pending.drain(..count).collect()
     }
 }
 
@@ -300,15 +310,22 @@ impl DecisionLog {
 pub fn spawn_writer(store: Store, log: DecisionLog) {
     tokio::spawn(async move {
         loop {
-            log.wake.notified().await;
             let batch = log.take();
             if batch.is_empty() {
+                log.wake.notified().await;
                 continue;
             }
             if let Err(err) = store.insert_decisions(&batch).await {
                 tracing::warn!(cause = %err, count = batch.len(), "decisions not recorded");
                 // A short pause keeps a failing database from being hammered.
                 tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            let dropped = log.dropped.swap(0, Ordering::Relaxed);
+            if dropped > 0 {
+                tracing::warn!(
+                    dropped,
+                    "decision log was full; decisions were not recorded"
+                );
             }
         }
     });
