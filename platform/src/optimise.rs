@@ -21,8 +21,9 @@
 //! The counts are updated in the transaction that stores the events
 //! (`store::events`), so an outcome moves the next choice at once. Every
 //! choice goes to the [`DecisionLog`], which a task writes to the
-//! `decisions` table in batches, off the placement read's path; the stored
-//! alternatives and seed replay the same choice ([`draw`]).
+//! `decisions` table in batches, off the placement read's path, keeping the
+//! latest [`DECISIONS_KEPT`]; the stored alternatives and seed replay the
+//! same choice ([`draw`]).
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -65,6 +66,13 @@ const MAX_PENDING_DECISIONS: usize = 10_000;
 /// Decisions written per transaction at most, so the decision log never
 /// holds SQLite's write lock for long against carts and checkouts.
 const DECISIONS_PER_WRITE: usize = 500;
+
+/// Decisions kept: older ones are deleted (every [`PRUNE_EVERY`]), so the
+/// log explains recent choices without growing with every ad view.
+pub const DECISIONS_KEPT: i64 = 50_000;
+
+/// How often the writer deletes decisions beyond [`DECISIONS_KEPT`].
+const PRUNE_EVERY: Duration = Duration::from_secs(60);
 
 /// What a placement read knows of one product it may show.
 #[derive(Clone, Debug)]
@@ -309,7 +317,14 @@ impl DecisionLog {
 /// Starts the task that writes queued decisions, a batch per transaction.
 pub fn spawn_writer(store: Store, log: DecisionLog) {
     tokio::spawn(async move {
+        let mut pruned = std::time::Instant::now();
         loop {
+            if pruned.elapsed() >= PRUNE_EVERY {
+                pruned = std::time::Instant::now();
+                if let Err(err) = store.prune_decisions(DECISIONS_KEPT).await {
+                    tracing::warn!(cause = %err, "old decisions not deleted");
+                }
+            }
             let batch = log.take();
             if batch.is_empty() {
                 log.wake.notified().await;
