@@ -71,9 +71,56 @@ pub async fn run() -> anyhow::Result<()> {
         ad.wait_for("product").await?;
         to_ad.push(started.elapsed().as_secs_f64() * 1000.0);
     }
+
+    // A rule that fires on one view with a cart and reverts on a view
+    // without: each sample is one event batch to the ad's price update.
+    let rule: serde_json::Value = client
+        .post(format!("{base}/v1/merchant/price-rules"))
+        .bearer_auth(&key)
+        .json(
+            &json!({ "product_id": "prd_sun-hat", "placement": "pl_sidebar",
+                       "window_views": 1, "min_add_to_cart_rate": 0.5,
+                       "max_purchase_rate": 0.5, "discount_percent": 10, "floor_minor": 0 }),
+        )
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    let mut rule_to_ad = Vec::with_capacity(SAMPLES);
+    for i in 0..SAMPLES {
+        let view = json!({ "id": format!("rv-{i}"), "kind": "product_view", "session": session.id,
+                           "placement": "pl_sidebar", "product": "prd_sun-hat" });
+        let cart = json!({ "id": format!("rc-{i}"), "kind": "add_to_cart", "session": session.id,
+                           "placement": "pl_sidebar", "product": "prd_sun-hat" });
+        let batch = if i % 2 == 0 {
+            json!([view, cart])
+        } else {
+            json!([view])
+        };
+        let started = Instant::now();
+        client
+            .post(format!("{base}/v1/events"))
+            .json(&batch)
+            .send()
+            .await?
+            .error_for_status()?;
+        ad.wait_for("product").await?;
+        rule_to_ad.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    let rule_id = rule["id"].as_str().unwrap_or_default();
+    client
+        .patch(format!("{base}/v1/merchant/price-rules/{rule_id}"))
+        .bearer_auth(&key)
+        .json(&json!({ "enabled": false }))
+        .send()
+        .await?
+        .error_for_status()?;
+
     for (name, samples) in [
         ("event -> merchant feed", &mut to_feed),
         ("price change -> ad", &mut to_ad),
+        ("rule's events -> ad", &mut rule_to_ad),
     ] {
         samples.sort_by(f64::total_cmp);
         println!(

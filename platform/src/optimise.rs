@@ -21,9 +21,10 @@
 //! The counts are updated in the transaction that stores the events
 //! (`store::events`), so an outcome moves the next choice at once. Every
 //! choice goes to the [`DecisionLog`], which a task writes to the
-//! `decisions` table in batches, off the placement read's path, keeping the
-//! latest [`DECISIONS_KEPT`]; the stored alternatives and seed replay the
-//! same choice ([`draw`]).
+//! `decisions` table in batches, off the placement read's path (up to
+//! [`MAX_LOGGED_PER_SECOND`] a second; beyond that, decisions are counted,
+//! not logged), keeping the latest [`DECISIONS_KEPT`]; the stored
+//! alternatives and seed replay the same choice ([`draw`]).
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -62,6 +63,12 @@ const PRIOR_PURCHASE_SHARE: f64 = 0.3;
 /// Decisions waiting to be written at most; beyond this (a database that
 /// cannot keep up) new ones are dropped and counted, never the read slowed.
 const MAX_PENDING_DECISIONS: usize = 10_000;
+
+/// Decisions logged per second at most, per process. Beyond it (a load
+/// test, a traffic peak) the rest of that second's decisions are counted,
+/// not logged: the log is there to explain and replay choices, and a
+/// sample of hundreds a second does that without taxing every ad view.
+pub const MAX_LOGGED_PER_SECOND: u32 = 200;
 
 /// Decisions written per transaction at most, so the decision log never
 /// holds SQLite's write lock for long against carts and checkouts.
@@ -277,13 +284,23 @@ pub struct NewDecision {
 }
 
 /// Decisions on their way to the database: placement reads add to it
-/// without waiting, [`spawn_writer`]'s task writes them in batches.
+/// without waiting (at most [`MAX_LOGGED_PER_SECOND`] a second),
+/// [`spawn_writer`]'s task writes them in batches.
 #[derive(Clone, Debug, Default)]
 pub struct DecisionLog {
-    pending: Arc<Mutex<Vec<NewDecision>>>,
+    pending: Arc<Mutex<Pending>>,
     wake: Arc<Notify>,
     /// Decisions dropped since the writer last said so.
     dropped: Arc<AtomicU64>,
+}
+
+/// The queue and this second's count.
+#[derive(Debug, Default)]
+struct Pending {
+    decisions: Vec<NewDecision>,
+    /// The second (since the Unix epoch) `logged` counts for.
+    second: i64,
+    logged: u32,
 }
 
 impl DecisionLog {
@@ -294,11 +311,19 @@ impl DecisionLog {
             Ok(pending) => pending,
             Err(poisoned) => poisoned.into_inner(),
         };
-        if pending.len() >= MAX_PENDING_DECISIONS {
+        let second = decision.created_at / 1000;
+        if second != pending.second {
+            pending.second = second;
+            pending.logged = 0;
+        }
+        if pending.logged >= MAX_LOGGED_PER_SECOND
+            || pending.decisions.len() >= MAX_PENDING_DECISIONS
+        {
             self.dropped.fetch_add(1, Ordering::Relaxed);
             return;
         }
-        pending.push(decision);
+        pending.logged += 1;
+        pending.decisions.push(decision);
         drop(pending);
         self.wake.notify_one();
     }
@@ -309,8 +334,8 @@ impl DecisionLog {
             Ok(pending) => pending,
             Err(poisoned) => poisoned.into_inner(),
         };
-        let count = pending.len().min(DECISIONS_PER_WRITE);
-        pending.drain(..count).collect()
+        let count = pending.decisions.len().min(DECISIONS_PER_WRITE);
+        pending.decisions.drain(..count).collect()
     }
 }
 
@@ -337,9 +362,10 @@ pub fn spawn_writer(store: Store, log: DecisionLog) {
             }
             let dropped = log.dropped.swap(0, Ordering::Relaxed);
             if dropped > 0 {
-                tracing::warn!(
+                tracing::info!(
                     dropped,
-                    "decision log was full; decisions were not recorded"
+                    per_second = MAX_LOGGED_PER_SECOND,
+                    "decisions beyond the log's rate (or room) were not recorded"
                 );
             }
         }
