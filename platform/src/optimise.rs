@@ -19,7 +19,10 @@
 //!    replaced by the next best) unless too few others remain.
 //!
 //! The counts are updated in the transaction that stores the events
-//! (`store::events`), so an outcome moves the next choice at once. Every
+//! (`store::events`), so an outcome moves the next choice at once. They are
+//! lifetime totals: after a long history, a product whose conversion
+//! changes moves only as fast as new events shift its lifetime rates
+//! (counts that decay with time are not built). Every
 //! choice goes to the [`DecisionLog`], which a task writes to the
 //! `decisions` table in batches, off the placement read's path (up to
 //! [`MAX_LOGGED_PER_SECOND`] a second; beyond that, decisions are counted,
