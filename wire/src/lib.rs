@@ -10,6 +10,12 @@
 
 use serde::{Deserialize, Serialize};
 
+mod admin;
+pub use admin::{
+    FeedTicket, FunnelBucket, FunnelCounts, FunnelDimension, FunnelReport, FunnelRow, FunnelSeries,
+    ProductList,
+};
+
 /// An amount of money as the platform computed it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Money {

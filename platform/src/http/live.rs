@@ -17,6 +17,7 @@ use kiosk_wire::{Attribution, FeedItem, LiveUpdate, Money, OrderStatus, Product,
 use serde::Deserialize;
 use tokio::sync::broadcast::error::RecvError;
 
+use super::admin::FeedMerchant;
 use super::extract::{ApiJson, ApiPath, ApiQuery, SessionToken};
 use super::AppState;
 use crate::error::{Error, Result};
@@ -80,12 +81,12 @@ pub async fn stream(
 }
 
 /// `GET /v1/merchant/feed`: the merchant's feed of events, orders and
-/// product changes, after a `ready` event.
+/// product changes, after a `ready` event. Opened with the secret key, or
+/// from a browser with a one-time ticket (see `admin`).
 pub async fn feed(
     State(state): State<AppState>,
-    key: SecretKey,
+    FeedMerchant(merchant_id): FeedMerchant,
 ) -> Sse<impl Stream<Item = std::result::Result<Event, Infallible>>> {
-    let merchant_id = key.merchant_id().to_string();
     let receiver = state.live.subscribe();
     let guard = state.metrics.subscriber();
     let ready = stream::once(async { Ok(Event::default().event("ready").data("{}")) });

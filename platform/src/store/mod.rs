@@ -34,10 +34,12 @@ mod events;
 mod keys;
 mod orders;
 mod sessions;
+mod stats;
 mod webhooks;
 
 pub use orders::{Claim, NewOrder, Placement};
 pub use sessions::SessionRecord;
+pub use stats::Window;
 pub use webhooks::Delivery;
 
 use std::path::Path;
