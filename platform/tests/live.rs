@@ -300,12 +300,7 @@ impl Subscription {
     async fn feed_item(&mut self) -> FeedItem {
         let (event, data) = self.next().await;
         let item: FeedItem = serde_json::from_str(&data).unwrap();
-        let expected = match &item {
-            FeedItem::Event { .. } => "event",
-            FeedItem::Order { .. } => "order",
-            FeedItem::Product { .. } => "product",
-        };
-        assert_eq!(event, expected);
+        assert_eq!(event, item.name());
         item
     }
 }

@@ -16,6 +16,10 @@ pub use admin::{
     ProductList,
 };
 
+mod loop_types;
+
+pub use loop_types::*;
+
 /// An amount of money as the platform computed it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Money {
@@ -488,6 +492,25 @@ pub enum FeedItem {
     },
     /// A product's price or stock changed.
     Product { product: Product },
+    /// A product's price changed: who or which rule changed it, from what,
+    /// to what, and on what figures. Sent next to the `product` item.
+    PriceChange { change: PriceChange },
+    /// The merchant's running totals: sent right after `ready`, then at most
+    /// once a second while they change.
+    Totals { totals: FeedTotals },
+}
+
+impl FeedItem {
+    /// The SSE event name the item is sent under: its `type`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            FeedItem::Event { .. } => "event",
+            FeedItem::Order { .. } => "order",
+            FeedItem::Product { .. } => "product",
+            FeedItem::PriceChange { .. } => "price_change",
+            FeedItem::Totals { .. } => "totals",
+        }
+    }
 }
 
 /// Body of `PUT /v1/merchant/webhook`: where the merchant's orders go.

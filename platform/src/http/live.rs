@@ -97,11 +97,7 @@ pub async fn feed(
                 match receiver.recv().await {
                     Ok(broadcast) => {
                         if let Some(item) = feed_item(&merchant_id, &broadcast) {
-                            let name = match &item {
-                                FeedItem::Event { .. } => "event",
-                                FeedItem::Order { .. } => "order",
-                                FeedItem::Product { .. } => "product",
-                            };
+                            let name = item.name();
                             // Plain data with string keys always serialises.
                             let data = serde_json::to_string(&item).expect("feed items serialise");
                             let event = Event::default().event(name).data(data);
