@@ -16,7 +16,8 @@ logs="$(mktemp -d)"
 trap 'rm -rf "$logs"' EXIT
 
 step "tests: native (wire, platform over HTTP + SQLite, WebDriver end-to-end)"
-(native_env && KIOSK_CREATIVE_DIR="$KIOSK_ROOT/dist" cargo test --locked --workspace --exclude kiosk 2>&1) | tee "$logs/native.log"
+(native_env && KIOSK_CREATIVE_DIR="$KIOSK_ROOT/dist" KIOSK_ADMIN_DIR="$KIOSK_ROOT/admin/dist" \
+    cargo test --locked --workspace --exclude kiosk --exclude kiosk-admin 2>&1) | tee "$logs/native.log"
 
 # The platform's suite again, on PostgreSQL: a private server from Debian's
 # package (scripts/postgres.sh), a fresh database per test, plus the tests
