@@ -13,6 +13,14 @@ KIOSK_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 KIOSK_CACHE="${KIOSK_CACHE:-$HOME/.cache/kiosk}"
 KIOSK_NATIVE_TARGET="$KIOSK_CACHE/target-native"
 KIOSK_WASM_TARGET="$KIOSK_CACHE/target-wasm"
+# A linked git worktree (its .git is a file) builds in target dirs of its
+# own: cargo names a workspace crate's artifacts by its path inside the
+# workspace, so two checkouts sharing a target dir would use each other's
+# builds of `wire` or `platform`. Clones (CI) share, and stay warm.
+if [ -f "$KIOSK_ROOT/.git" ]; then
+    KIOSK_NATIVE_TARGET="$KIOSK_NATIVE_TARGET-$(basename "$KIOSK_ROOT")"
+    KIOSK_WASM_TARGET="$KIOSK_WASM_TARGET-$(basename "$KIOSK_ROOT")"
+fi
 # npm-installed tools (binaryen's wasm-opt) live here.
 KIOSK_TOOLS="$KIOSK_CACHE/tools"
 export KIOSK_ROOT KIOSK_CACHE

@@ -150,7 +150,7 @@ impl Admin {
             .send::<(), _>(Request::post("/v1/merchant/feed/tickets"), None)
             .await?;
         Ok(format!(
-            "/v1/merchant/feed?ticket={}",
+            "/v1/merchant/feed?totals=true&ticket={}",
             encode(&ticket.ticket)
         ))
     }

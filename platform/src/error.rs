@@ -99,6 +99,15 @@ pub enum Error {
     #[error("the payment provider is unavailable: {0}")]
     PaymentUnavailable(String),
 
+    #[error("no price rule with id {0:?}")]
+    RuleNotFound(String),
+    #[error("the order total is now {actual_minor} {currency} (minor units), not the {expected_minor} expected: a price changed; review the cart and check out again")]
+    TotalChanged {
+        expected_minor: i64,
+        actual_minor: i64,
+        currency: String,
+    },
+
     #[error("no order with number {0:?}")]
     OrderNotFound(String),
     #[error("an order cannot go from {from} to {to}")]
@@ -158,6 +167,8 @@ impl Error {
             Error::CardDeclined => (S::PAYMENT_REQUIRED, "card_declined"),
             Error::InsufficientFunds => (S::PAYMENT_REQUIRED, "insufficient_funds"),
             Error::PaymentUnavailable(_) => (S::BAD_GATEWAY, "payment_unavailable"),
+            Error::RuleNotFound(_) => (S::NOT_FOUND, "price_rule_not_found"),
+            Error::TotalChanged { .. } => (S::CONFLICT, "price_changed"),
             Error::OrderNotFound(_) => (S::NOT_FOUND, "order_not_found"),
             Error::InvalidTransition { .. } => (S::CONFLICT, "invalid_transition"),
             Error::Unauthorized => (S::UNAUTHORIZED, "unauthorized"),

@@ -8,9 +8,12 @@
 //! changes out to subscribers, [`metrics`] counts for `/metrics`,
 //! [`webhooks`] delivers orders to merchants, [`pricing`] computes every
 //! amount, [`token`] makes secrets and their digests, [`seed`] writes the
-//! demo store and [`media`] draws product images. [`serve`] ties them to a
-//! listener (and starts the webhook worker); `main.rs` is only the command
-//! line around it.
+//! demo store and [`media`] draws product images. The feedback loop:
+//! [`optimise`] chooses a placement's products from live outcomes and logs
+//! each choice, [`rules`] runs merchants' price rules, [`simulate`] drives
+//! shopper traffic through the HTTP API. [`serve`] ties them to a listener
+//! (and starts the webhook, decision log and price rule tasks); `main.rs`
+//! is only the command line around it.
 
 pub mod checkout;
 pub mod error;
@@ -19,10 +22,13 @@ pub mod keys;
 pub mod live;
 pub mod media;
 pub mod metrics;
+pub mod optimise;
 pub mod orders;
 pub mod payments;
 pub mod pricing;
+pub mod rules;
 pub mod seed;
+pub mod simulate;
 pub mod store;
 pub mod token;
 pub mod webhooks;
@@ -57,6 +63,12 @@ pub async fn serve_with(
         state.store.clone(),
         state.webhook_wake.clone(),
         state.webhook_retry_base,
+    );
+    optimise::spawn_writer(state.store.clone(), state.decisions.clone());
+    rules::spawn(
+        state.store.clone(),
+        state.live.clone(),
+        state.price_rules.clone(),
     );
     let app = http::router(state, &dirs);
     axum::serve(listener, app).await

@@ -22,7 +22,7 @@
 //! changes published while the listener's connection is being re-established
 //! are missed; both are logged as warnings.
 
-use kiosk_wire::{FeedItem, LiveUpdate};
+use kiosk_wire::{FeedItem, FeedTotals, LiveUpdate, Money, OrderStatus};
 use serde::{Deserialize, Serialize};
 use sqlx::postgres::{PgListener, PgPool, PgPoolOptions};
 use tokio::sync::{broadcast, mpsc, oneshot};
@@ -234,5 +234,41 @@ pub fn feed_item(merchant_id: &str, broadcast: &Broadcast) -> Option<FeedItem> {
             product: product.clone(),
         }),
         Message::Live(LiveUpdate::Cart { .. }) => None,
+    }
+}
+
+/// Adds what `item` says to a feed subscriber's running `totals`: an event
+/// to its kind's count, a placed order to the orders and revenue, a
+/// cancelled or refunded one taken back out.
+pub fn count(totals: &mut FeedTotals, item: &FeedItem) {
+    match item {
+        FeedItem::Event { event } => {
+            if let Some(count) = crate::store::totals_count(totals, event.kind.as_str()) {
+                *count += 1;
+            }
+        }
+        FeedItem::Order { status, total, .. } => {
+            let sign = match status {
+                OrderStatus::Placed => 1,
+                OrderStatus::Cancelled | OrderStatus::Refunded => -1,
+                _ => return,
+            };
+            totals.orders += sign;
+            match totals
+                .revenue
+                .iter_mut()
+                .find(|money| money.currency == total.currency)
+            {
+                Some(money) => money.amount_minor += sign * total.amount_minor,
+                None => {
+                    totals.revenue.push(Money {
+                        amount_minor: sign * total.amount_minor,
+                        currency: total.currency.clone(),
+                    });
+                    totals.revenue.sort_by(|a, b| a.currency.cmp(&b.currency));
+                }
+            }
+        }
+        _ => {}
     }
 }

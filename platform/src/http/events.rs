@@ -6,7 +6,8 @@
 //! the same batch are kept. The answer is 200 when every event was accepted
 //! (or was a duplicate) and 207 Multi-Status when any was rejected; only a
 //! body that is not a batch at all fails as a whole. Accepted events go to
-//! their merchant's live feed.
+//! their merchant's live feed; the products they are about are handed to
+//! the price rules.
 
 use std::collections::HashMap;
 
@@ -67,7 +68,9 @@ pub async fn ingest(
         .iter()
         .filter_map(|r| r.as_ref().ok().map(|(event, _)| event))
         .collect();
-    let mut fresh = state.store.insert_events(&good).await?.into_iter();
+    let ingested = state.store.ingest_events(&good).await?;
+    state.price_rules.touch(&ingested.products);
+    let mut fresh = ingested.fresh.into_iter();
 
     let mut answer = EventBatchResult {
         accepted: 0,

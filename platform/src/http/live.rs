@@ -8,12 +8,15 @@
 //! event means updates were dropped and the client should read again.
 
 use std::convert::Infallible;
+use std::time::Duration;
 
 use axum::extract::State;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::Json;
 use futures_util::stream::{self, Stream};
-use kiosk_wire::{Attribution, FeedItem, LiveUpdate, Money, OrderStatus, Product, ProductUpdate};
+use kiosk_wire::{
+    Attribution, FeedItem, FeedTotals, LiveUpdate, Money, OrderStatus, Product, ProductUpdate,
+};
 use serde::Deserialize;
 use tokio::sync::broadcast::error::RecvError;
 
@@ -80,40 +83,113 @@ pub async fn stream(
     Ok(Sse::new(futures_util::StreamExt::chain(ready, updates)).keep_alive(KeepAlive::default()))
 }
 
-/// `GET /v1/merchant/feed`: the merchant's feed of events, orders and
-/// product changes, after a `ready` event. Opened with the secret key, or
-/// from a browser with a one-time ticket (see `admin`).
+/// Query of the merchant's feed.
+#[derive(Debug, Default, Deserialize)]
+pub struct FeedQuery {
+    /// `true`: also send the merchant's running totals as `totals` items.
+    #[serde(default)]
+    totals: bool,
+}
+
+/// How often, at most, a feed subscriber gets new totals.
+const TOTALS_EVERY: Duration = Duration::from_secs(1);
+
+/// One feed subscription's state between items.
+struct FeedSubscription {
+    receiver: tokio::sync::broadcast::Receiver<Broadcast>,
+    merchant_id: String,
+    /// The running totals, when asked for: read from the database when the
+    /// subscription starts (and again after a lag), then counted from the
+    /// items the subscription sees.
+    totals: Option<FeedTotals>,
+    /// Whether the totals changed since they were last sent.
+    changed: bool,
+    tick: tokio::time::Interval,
+    store: crate::store::Store,
+    _guard: crate::metrics::SubscriberGuard,
+}
+
+/// `GET /v1/merchant/feed[?totals=true]`: the merchant's feed of events,
+/// orders, product and price changes, after a `ready` event; with
+/// `totals=true`, a `totals` item right after `ready` and then at most once
+/// a second while they change. An event committed while the subscription
+/// starts can be counted twice in its totals; they are re-read after a lag.
+/// Opened with the secret key, or from a browser with a one-time ticket
+/// (`?ticket=`, see `admin`).
 pub async fn feed(
     State(state): State<AppState>,
     FeedMerchant(merchant_id): FeedMerchant,
-) -> Sse<impl Stream<Item = std::result::Result<Event, Infallible>>> {
+    ApiQuery(query): ApiQuery<FeedQuery>,
+) -> Result<Sse<impl Stream<Item = std::result::Result<Event, Infallible>>>> {
     let receiver = state.live.subscribe();
     let guard = state.metrics.subscriber();
-    let ready = stream::once(async { Ok(Event::default().event("ready").data("{}")) });
-    let items = stream::unfold(
-        (receiver, merchant_id, guard),
-        |(mut receiver, merchant_id, guard)| async move {
-            loop {
-                match receiver.recv().await {
+    let totals = match query.totals {
+        true => Some(state.store.feed_totals(&merchant_id).await?),
+        false => None,
+    };
+    let mut first = vec![Ok(Event::default().event("ready").data("{}"))];
+    if let Some(totals) = &totals {
+        first.push(Ok(feed_event(&FeedItem::Totals {
+            totals: totals.clone(),
+        })));
+    }
+    let mut tick = tokio::time::interval(TOTALS_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let subscription = FeedSubscription {
+        receiver,
+        merchant_id,
+        totals,
+        changed: false,
+        tick,
+        store: state.store.clone(),
+        _guard: guard,
+    };
+    let items = stream::unfold(subscription, |mut sub| async move {
+        loop {
+            let send_totals = sub.totals.is_some() && sub.changed;
+            tokio::select! {
+                received = sub.receiver.recv() => match received {
                     Ok(broadcast) => {
-                        if let Some(item) = feed_item(&merchant_id, &broadcast) {
-                            let name = item.name();
-                            // Plain data with string keys always serialises.
-                            let data = serde_json::to_string(&item).expect("feed items serialise");
-                            let event = Event::default().event(name).data(data);
-                            return Some((Ok(event), (receiver, merchant_id, guard)));
+                        if let Some(item) = feed_item(&sub.merchant_id, &broadcast) {
+                            if let Some(totals) = sub.totals.as_mut() {
+                                crate::live::count(totals, &item);
+                                sub.changed = true;
+                            }
+                            return Some((Ok(feed_event(&item)), sub));
                         }
                     }
                     Err(RecvError::Lagged(missed)) => {
+                        if sub.totals.is_some() {
+                            match sub.store.feed_totals(&sub.merchant_id).await {
+                                Ok(totals) => sub.totals = Some(totals),
+                                Err(err) => tracing::warn!(cause = %err, "feed totals not re-read"),
+                            }
+                            sub.changed = true;
+                        }
                         let event = Event::default().event("lagged").data(missed.to_string());
-                        return Some((Ok(event), (receiver, merchant_id, guard)));
+                        return Some((Ok(event), sub));
                     }
                     Err(RecvError::Closed) => return None,
+                },
+                _ = sub.tick.tick(), if send_totals => {
+                    sub.changed = false;
+                    let totals = sub.totals.clone().unwrap_or_default();
+                    return Some((Ok(feed_event(&FeedItem::Totals { totals })), sub));
                 }
             }
-        },
-    );
-    Sse::new(futures_util::StreamExt::chain(ready, items)).keep_alive(KeepAlive::default())
+        }
+    });
+    Ok(
+        Sse::new(futures_util::StreamExt::chain(stream::iter(first), items))
+            .keep_alive(KeepAlive::default()),
+    )
+}
+
+/// A feed item as a Server-Sent Event named after its type.
+fn feed_event(item: &FeedItem) -> Event {
+    // Plain data with string keys always serialises.
+    let data = serde_json::to_string(item).expect("feed items serialise");
+    Event::default().event(item.name()).data(data)
 }
 
 /// Tells the merchant's feed about an order, as placed or as changed.
@@ -158,9 +234,9 @@ pub async fn update_product(
             "stock must be between 0 and {MAX_STOCK}"
         )));
     }
-    let product = state
+    let (product, price_change) = state
         .store
-        .update_product(key.merchant_id(), &id, &update)
+        .update_product_audited(key.merchant_id(), &id, &update)
         .await?;
     tracing::info!(
         product = %product.id,
@@ -169,7 +245,15 @@ pub async fn update_product(
         stock = product.stock,
         "product changed"
     );
-    publish_product(&state, key.merchant_id(), product.clone());
+    match price_change {
+        Some(change) => crate::rules::publish_price_change(
+            &state.live,
+            key.merchant_id(),
+            product.clone(),
+            change,
+        ),
+        None => publish_product(&state, key.merchant_id(), product.clone()),
+    }
     Ok(Json(product))
 }
 

@@ -5,7 +5,8 @@
 //! for checkout and the shopper's order confirmation, `events` for event
 //! ingest, `merchant` for the secret-key order API, `live` for the live
 //! stream and the product changes that feed it, `partner` for ad servers
-//! and ad networks, `negotiate` for XML answers) and
+//! and ad networks, `rules` for placement pins, decisions, price rules and
+//! price history, `negotiate` for XML answers) and
 //! `extract` holds the extractors that turn bad input into stable errors. `/media/...` serves product images.
 //! `admin` holds the admin page's reads. When configured, `/ad/` serves the
 //! built creative (Trunk's `dist`), `/admin/` the merchant's admin page and
@@ -21,6 +22,7 @@ mod merchant;
 mod negotiate;
 mod origin;
 mod partner;
+mod rules;
 mod sessions;
 
 use std::path::PathBuf;
@@ -41,7 +43,9 @@ use self::extract::ApiPath;
 use crate::error::{Error, Result};
 use crate::live::LiveHub;
 use crate::metrics::Metrics;
+use crate::optimise::{DecisionLog, Seeds};
 use crate::payments::{PaymentProvider, TestProvider};
+use crate::rules::Trigger;
 use crate::store::Store;
 
 /// What every handler shares.
@@ -58,6 +62,12 @@ pub struct AppState {
     pub webhook_wake: Arc<Notify>,
     /// The first wait before a failed webhook is retried.
     pub webhook_retry_base: Duration,
+    /// Where placement reads get the seed of their draws.
+    pub seeds: Seeds,
+    /// Placement decisions on their way to the database.
+    pub decisions: DecisionLog,
+    /// Wakes the price rule task for products whose outcomes changed.
+    pub price_rules: Trigger,
 }
 
 impl AppState {
@@ -70,6 +80,18 @@ impl AppState {
             metrics: Arc::default(),
             webhook_wake: Arc::default(),
             webhook_retry_base: Duration::from_secs(1),
+            seeds: Seeds::default(),
+            decisions: DecisionLog::default(),
+            price_rules: Trigger::default(),
+        }
+    }
+
+    /// The same state with placement draws seeded from `seed`, so a
+    /// sequence of placement reads replays exactly (simulations, tests).
+    pub fn with_policy_seed(self, seed: u64) -> AppState {
+        AppState {
+            seeds: Seeds::from_seed(seed),
+            ..self
         }
     }
 
@@ -142,6 +164,33 @@ pub fn router(state: AppState, dirs: &StaticDirs) -> Router {
             post(merchant::transition),
         )
         .route("/v1/merchant/webhook", put(merchant::set_webhook))
+        // The feedback loop (secret key): pins, decisions, price rules.
+        .route(
+            "/v1/merchant/placements/{placement}/rules",
+            get(rules::placement_rules),
+        )
+        .route(
+            "/v1/merchant/placements/{placement}/rules/{product}",
+            put(rules::set_placement_rule).delete(rules::remove_placement_rule),
+        )
+        .route(
+            "/v1/merchant/placements/{placement}/decisions",
+            get(rules::decisions),
+        )
+        .route(
+            "/v1/merchant/price-rules",
+            get(rules::list).post(rules::create),
+        )
+        .route("/v1/merchant/price-rules/test", post(rules::test_draft))
+        .route(
+            "/v1/merchant/price-rules/{id}",
+            get(rules::read).patch(rules::switch),
+        )
+        .route("/v1/merchant/price-rules/{id}/test", post(rules::test))
+        .route(
+            "/v1/merchant/products/{id}/price-history",
+            get(rules::price_history),
+        )
         .route("/v1/partner/sessions", post(partner::open_session))
         .route("/v1/partner/sessions/{id}", get(partner::session_summary))
         .route("/v1/partner/checkout", post(partner::checkout))

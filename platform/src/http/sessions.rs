@@ -9,7 +9,11 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use kiosk_wire::{AddLine, Attribution, LiveUpdate, PlacementProducts, Session, SetQuantity};
+use std::collections::HashSet;
+
+use kiosk_wire::{
+    AddLine, Attribution, LiveUpdate, PlacementProducts, Product, Session, SetQuantity,
+};
 use serde::Deserialize;
 
 use super::extract::{
@@ -18,7 +22,9 @@ use super::extract::{
 use super::AppState;
 use crate::error::{Error, Result};
 use crate::live::{Broadcast, Message};
-use crate::store::SessionRecord;
+use crate::optimise::{self, NewDecision};
+use crate::store::{PlacementCandidates, SessionRecord};
+use crate::token;
 
 /// The longest attribution value kept; ad macros longer than this are junk.
 const MAX_ATTRIBUTION_LEN: usize = 256;
@@ -88,7 +94,10 @@ pub struct PlacementQuery {
 
 /// `GET /v1/placements/{placement}/products`: the placement's products and,
 /// when the request presents a session token or asks for `?session=new`,
-/// the session with its cart, so an ad paints after one round trip.
+/// the session with its cart, so an ad paints after one round trip. The
+/// products are chosen from live outcomes (`crate::optimise`): never out
+/// of stock, pins first, exclusions never, and products already in the
+/// session's cart replaced by the next best.
 pub async fn placement_products(
     State(state): State<AppState>,
     ApiPath(placement): ApiPath<String>,
@@ -104,7 +113,7 @@ pub async fn placement_products(
             )))
         }
     };
-    let products = state.store.placement_products(&placement).await?;
+    let candidates = state.store.placement_candidates(&placement).await?;
 
     let resumed = match &token.0 {
         Some(secret) => match state.store.session_by_token(secret).await {
@@ -126,6 +135,7 @@ pub async fn placement_products(
         None => None,
     };
 
+    let products = choose_products(&state, &placement, candidates, session.as_ref());
     let cookie = session.as_ref().map(|s| session_cookie(&s.token));
     let body = Json(PlacementProducts {
         placement,
@@ -136,6 +146,32 @@ pub async fn placement_products(
         Some(cookie) => ([cookie], body).into_response(),
         None => body.into_response(),
     })
+}
+
+/// The products `placement` shows this time, chosen by the placement
+/// policy (`crate::optimise`) around the session's cart; the choice is
+/// queued for the decision log.
+fn choose_products(
+    state: &AppState,
+    placement: &str,
+    candidates: PlacementCandidates,
+    session: Option<&Session>,
+) -> Vec<Product> {
+    let in_cart: HashSet<String> = session
+        .map(|s| s.cart.lines.iter().map(|l| l.product.id.clone()).collect())
+        .unwrap_or_default();
+    let seed = state.seeds.next();
+    let slots = usize::try_from(candidates.slots).unwrap_or(0);
+    let choice = optimise::choose(candidates.candidates, slots, &in_cart, seed);
+    state.decisions.record(NewDecision {
+        placement: placement.to_string(),
+        session: session.map(|s| s.id.clone()),
+        seed,
+        chosen: choice.products.iter().map(|p| p.id.clone()).collect(),
+        alternatives: choice.alternatives,
+        created_at: token::now_ms(),
+    });
+    choice.products
 }
 
 /// Answers a cart change with the session and tells live subscribers.

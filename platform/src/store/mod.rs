@@ -28,16 +28,23 @@
 //! This file holds the handle and the catalog; each other area has its own
 //! submodule (`sessions` for sessions and carts, `orders` for orders and
 //! checkout's idempotency records, `events` for reported events, `keys` for
-//! API keys, `webhooks` for webhook endpoints and the outbox).
+//! API keys, `webhooks` for webhook endpoints and the outbox, `optimise`
+//! for placement candidates, pins and decisions, `rules` for price rules
+//! and the price audit).
 
 mod events;
 mod keys;
+mod optimise;
 mod orders;
+pub(crate) mod rules;
 mod sessions;
 mod stats;
 mod webhooks;
 
+pub use events::{totals_count, Ingested};
+pub use optimise::{PlacementCandidates, MAX_CANDIDATES};
 pub use orders::{Claim, NewOrder, Placement};
+pub use rules::{RuleChange, RuleState};
 pub use sessions::SessionRecord;
 pub use stats::Window;
 pub use webhooks::Delivery;
@@ -277,23 +284,11 @@ impl Store {
         id: &str,
         update: &ProductUpdate,
     ) -> Result<Product> {
-        let mut write = self.write().await?;
-        let row = sqlx::query(
-            "UPDATE products SET price_minor = COALESCE($1, price_minor),
-                                 stock = COALESCE($2, stock)
-             WHERE id = $3 AND merchant_id = $4
-             RETURNING id, title, description, image_url, price_minor, currency, stock",
-        )
-        .bind(update.price_minor)
-        .bind(update.stock)
-        .bind(id)
-        .bind(merchant_id)
-        .fetch_optional(&mut *write.tx)
-        .await?
-        .ok_or_else(|| Error::ProductNotFound(id.to_string()))?;
-        let product = product_from_row(row);
-        write.commit().await?;
-        Ok(product)
+        // A price change is audited (see `rules::update_product_audited`).
+        Ok(self
+            .update_product_audited(merchant_id, id, update)
+            .await?
+            .0)
     }
 
     /// Collection `id`: its name and products (sold-out ones included, so a
