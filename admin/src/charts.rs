@@ -14,17 +14,41 @@ use leptos::prelude::*;
 
 use crate::text;
 
-/// The funnel's steps: label, CSS class, colour and how to read the count.
-pub const STAGES: [(&str, &str, &str, fn(&FunnelCounts) -> i64); 7] = [
-    ("Impressions", "impressions", "#8c959f", |c| c.impressions),
-    ("Viewable", "viewable", "#6e7781", |c| c.viewable),
-    ("Clicks", "clicks", "#0969da", |c| c.clicks),
-    ("Product views", "product_views", "#8250df", |c| {
+/// One step of the funnel as the plots and tables show it.
+#[derive(Clone, Copy)]
+pub struct Stage {
+    pub label: &'static str,
+    /// The step's name in CSS classes and `data-stage` attributes.
+    pub class: &'static str,
+    pub colour: &'static str,
+    pub read: fn(&FunnelCounts) -> i64,
+}
+
+const fn stage(
+    label: &'static str,
+    class: &'static str,
+    colour: &'static str,
+    read: fn(&FunnelCounts) -> i64,
+) -> Stage {
+    Stage {
+        label,
+        class,
+        colour,
+        read,
+    }
+}
+
+/// The funnel's steps, in order.
+pub const STAGES: [Stage; 7] = [
+    stage("Impressions", "impressions", "#8c959f", |c| c.impressions),
+    stage("Viewable", "viewable", "#6e7781", |c| c.viewable),
+    stage("Clicks", "clicks", "#0969da", |c| c.clicks),
+    stage("Product views", "product_views", "#8250df", |c| {
         c.product_views
     }),
-    ("Add to cart", "add_to_cart", "#bf8700", |c| c.add_to_cart),
-    ("Checkouts", "checkouts", "#bc4c00", |c| c.checkouts),
-    ("Orders", "orders", "#1a7f37", |c| c.orders),
+    stage("Add to cart", "add_to_cart", "#bf8700", |c| c.add_to_cart),
+    stage("Checkouts", "checkouts", "#bc4c00", |c| c.checkouts),
+    stage("Orders", "orders", "#1a7f37", |c| c.orders),
 ];
 
 /// The steps the time chart draws (fewer lines read better).
@@ -51,7 +75,7 @@ fn decade_above(value: i64) -> i64 {
 /// and its rate from the step before.
 #[component]
 pub fn FunnelBars(counts: FunnelCounts) -> impl IntoView {
-    let top = decade_above(STAGES.iter().map(|s| (s.3)(&counts)).max().unwrap_or(0));
+    let top = decade_above(STAGES.iter().map(|s| (s.read)(&counts)).max().unwrap_or(0));
     let row_height = 26.0;
     let width = 560.0;
     let label_width = 110.0;
@@ -60,9 +84,9 @@ pub fn FunnelBars(counts: FunnelCounts) -> impl IntoView {
     let bars = STAGES
         .iter()
         .enumerate()
-        .map(|(index, (label, class, colour, read))| {
+        .map(|(index, Stage { label, class, colour, read })| {
             let value = read(&counts);
-            let previous = if index == 0 { 0 } else { (STAGES[index - 1].3)(&counts) };
+            let previous = if index == 0 { 0 } else { (STAGES[index - 1].read)(&counts) };
             let y = index as f64 * row_height + 2.0;
             let bar = bar_space * log_share(value, top);
             let rate = if index == 0 { String::new() } else { text::rate(value, previous) };
@@ -89,7 +113,7 @@ pub fn FunnelBars(counts: FunnelCounts) -> impl IntoView {
 /// interval, on a log scale.
 #[component]
 pub fn FunnelOverTime(series: FunnelSeries) -> impl IntoView {
-    let (width, height) = (640.0, 230.0);
+    let (width, height) = (1000.0, 260.0);
     let (left, right, top_margin, bottom) = (44.0, 10.0, 10.0, 26.0);
     let count = series.buckets.len().max(2);
     let plot_w = width - left - right;
@@ -97,7 +121,11 @@ pub fn FunnelOverTime(series: FunnelSeries) -> impl IntoView {
     let max = series
         .buckets
         .iter()
-        .flat_map(|b| TIME_STAGES.iter().map(move |&s| (STAGES[s].3)(&b.counts)))
+        .flat_map(|b| {
+            TIME_STAGES
+                .iter()
+                .map(move |&s| (STAGES[s].read)(&b.counts))
+        })
         .max()
         .unwrap_or(0);
     let top = decade_above(max);
@@ -132,7 +160,7 @@ pub fn FunnelOverTime(series: FunnelSeries) -> impl IntoView {
     let lines = TIME_STAGES
         .iter()
         .map(|&stage| {
-            let (label, class, colour, read) = STAGES[stage];
+            let Stage { label, class, colour, read } = STAGES[stage];
             let points = series
                 .buckets
                 .iter()
@@ -150,7 +178,7 @@ pub fn FunnelOverTime(series: FunnelSeries) -> impl IntoView {
     let legend = TIME_STAGES
         .iter()
         .map(|&stage| {
-            let (label, _, colour, _) = STAGES[stage];
+            let Stage { label, colour, .. } = STAGES[stage];
             view! { <span class="legend-item"><span class="swatch" style=format!("background:{colour}")></span>{label}</span> }
         })
         .collect_view();
@@ -259,8 +287,8 @@ pub fn PriceHistoryChart(
         let now = current.as_ref().map(text::price).unwrap_or_default();
         return view! { <p class="empty price-history-empty">{format!("No price changes yet; the price is {now}.")}</p> }.into_any();
     };
-    let (width, height) = (640.0, 220.0);
-    let (left, right, top_margin, bottom) = (70.0, 130.0, 14.0, 26.0);
+    let (width, height) = (900.0, 240.0);
+    let (left, right, top_margin, bottom) = (70.0, 130.0, 18.0, 26.0);
     let plot_w = width - left - right;
     let plot_h = height - top_margin - bottom;
     let end = text::now_ms().max(changes.last().map(|c| c.created_at).unwrap_or(0) + 1);

@@ -60,7 +60,7 @@ impl Window {
 pub fn Overview() -> impl IntoView {
     let dash = expect_context::<Dash>();
     let by = RwSignal::new(FunnelDimension::Placement);
-    let window = RwSignal::new(Window::Hour);
+    let window = RwSignal::new(Window::Minutes15);
     let report = RwSignal::new(None::<FunnelReport>);
     let placements = RwSignal::new(None::<FunnelReport>);
     let series = RwSignal::new(None::<FunnelSeries>);
@@ -145,7 +145,7 @@ pub fn Overview() -> impl IntoView {
 fn FunnelTable(report: FunnelReport) -> impl IntoView {
     let headers = STAGES
         .iter()
-        .map(|(label, _, _, _)| view! { <th scope="col">{*label}</th> })
+        .map(|stage| view! { <th scope="col">{stage.label}</th> })
         .collect_view();
     let rows = report
         .rows
@@ -170,15 +170,15 @@ fn FunnelRowView(key: String, counts: FunnelCounts, total: bool) -> impl IntoVie
     let cells = STAGES
         .iter()
         .enumerate()
-        .map(|(index, (_, class, _, read))| {
-            let value = read(&counts);
+        .map(|(index, stage)| {
+            let value = (stage.read)(&counts);
             let rate = if index == 0 {
                 String::new()
             } else {
-                text::rate(value, (STAGES[index - 1].3)(&counts))
+                text::rate(value, (STAGES[index - 1].read)(&counts))
             };
             view! {
-                <td data-stage=*class>
+                <td data-stage=stage.class>
                     <span class="count">{value.to_string()}</span>
                     <span class="rate">{rate}</span>
                 </td>

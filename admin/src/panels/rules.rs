@@ -245,9 +245,13 @@ pub fn Rules() -> impl IntoView {
             <table class="rules">
                 <thead><tr><th scope="col">"Rule"</th><th scope="col">"Condition"</th><th scope="col">"Now"</th><th scope="col"></th></tr></thead>
                 <tbody>
-                    {move || rules.get().unwrap_or_default().into_iter().map(|rule| view! {
-                        <RuleRow rule chosen reread />
-                    }).collect_view()}
+                    {move || {
+                        let rules = rules.get().unwrap_or_default();
+                        if rules.is_empty() {
+                            return view! { <tr><td colspan="4" class="empty">"No price rules yet."</td></tr> }.into_any();
+                        }
+                        rules.into_iter().map(|rule| view! { <RuleRow rule chosen reread /> }).collect_view().into_any()
+                    }}
                 </tbody>
             </table>
             {move || chosen.get().map(|id| view! { <PriceHistoryView product_id=id /> })}
