@@ -19,6 +19,9 @@ platform="$KIOSK_NATIVE_TARGET/debug/kiosk-platform"
 step "seeding the demo store into $DB"
 "$platform" --db "$DB" seed
 
+step "creating a secret key for the admin page"
+admin_key="$("$platform" --db "$DB" keys create --merchant m_northwind --kind secret)"
+
 step "starting the platform on port $PORT"
 cat <<URLS
 
@@ -28,7 +31,10 @@ cat <<URLS
         http://localhost:$PORT/ad/?placement=pl_sidebar
     Platform API, e.g. a placement's products:
         http://localhost:$PORT/v1/placements/pl_sidebar/products
+    The merchant's admin page (log in with the secret key below):
+        http://127.0.0.1:$PORT/admin/
+        $admin_key
 
 URLS
 exec "$platform" --db "$DB" serve --addr "127.0.0.1:$PORT" \
-    --creative-dir "$KIOSK_ROOT/dist" --site-dir "$KIOSK_ROOT/www"
+    --creative-dir "$KIOSK_ROOT/dist" --site-dir "$KIOSK_ROOT/www" --admin-dir "$KIOSK_ROOT/admin/dist"
