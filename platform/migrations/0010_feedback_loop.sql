@@ -2,6 +2,10 @@
 -- pins and exclusions, the decisions made, price rules and the audit of
 -- every price change.
 
+-- How a placement chooses its products: 'ordered' (the merchant's order,
+-- the default) or 'thompson' (learned from outcomes).
+ALTER TABLE placements ADD COLUMN policy TEXT NOT NULL DEFAULT 'ordered';
+
 -- A merchant's pin or exclusion of one product in one placement.
 CREATE TABLE placement_rules (
     placement_id  TEXT NOT NULL REFERENCES placements(id),

@@ -42,6 +42,7 @@ pub async fn checkout(
     session: &SessionRecord,
     key: Option<&str>,
     request: &CheckoutRequest,
+    expected_total: Option<i64>,
 ) -> Result<Answer> {
     let key = key.ok_or(Error::IdempotencyKeyMissing)?;
     if key.is_empty() || key.len() > MAX_KEY_LEN || !key.bytes().all(|b| b.is_ascii_graphic()) {
@@ -51,8 +52,12 @@ pub async fn checkout(
 
     // The digest covers the parsed request, so a retry that only reorders
     // JSON fields or adds unknown ones counts as the same body.
-    let canonical =
+    let mut canonical =
         serde_json::to_vec(request).map_err(|err| Error::InvalidBody(err.to_string()))?;
+    // A different expected total is a different request.
+    if let Some(total) = expected_total {
+        canonical.extend_from_slice(format!("\nexpected_total={total}").as_bytes());
+    }
     let digest = store.request_digest(&canonical);
     match store.claim(&session.id, key, &digest).await? {
         Claim::Owned => {}
@@ -68,7 +73,7 @@ pub async fn checkout(
         Claim::Reused => return Err(Error::IdempotencyKeyReused),
     }
 
-    match place(store, payments, session, key, request).await {
+    match place(store, payments, session, key, request, expected_total).await {
         Ok((body, placed)) => Ok(Answer {
             status: StatusCode::CREATED,
             body,
@@ -109,6 +114,7 @@ async fn place(
     session: &SessionRecord,
     key: &str,
     request: &CheckoutRequest,
+    expected_total: Option<i64>,
 ) -> Result<(String, OrderConfirmation)> {
     let cart = store.cart(&session.id).await?;
     let subtotal = cart.subtotal.clone().ok_or(Error::CartEmpty)?;
@@ -121,6 +127,13 @@ async fn place(
     let shipping = pricing::shipping_option(&request.shipping_option, &subtotal.currency)
         .ok_or_else(|| Error::InvalidShippingOption(request.shipping_option.clone()))?;
     let total = pricing::plus(&subtotal, &shipping.price)?;
+    if let Some(expected) = expected_total.filter(|&e| e != total.amount_minor) {
+        return Err(Error::TotalChanged {
+            expected_minor: expected,
+            actual_minor: total.amount_minor,
+            currency: total.currency,
+        });
+    }
 
     let reference = format!("{}:{key}", session.id);
     let payment = payments

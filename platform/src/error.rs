@@ -33,6 +33,8 @@ pub enum Error {
     InvalidQuery(String),
     #[error("the path is invalid: {0}")]
     InvalidPath(String),
+    #[error("a header is invalid: {0}")]
+    InvalidHeader(String),
     #[error("no such API endpoint")]
     NotFound,
     #[error("this endpoint does not take this method")]
@@ -138,6 +140,7 @@ impl Error {
             Error::BatchTooLarge(_) => (S::PAYLOAD_TOO_LARGE, "batch_too_large"),
             Error::InvalidQuery(_) => (S::BAD_REQUEST, "invalid_query"),
             Error::InvalidPath(_) => (S::BAD_REQUEST, "invalid_path"),
+            Error::InvalidHeader(_) => (S::BAD_REQUEST, "invalid_header"),
             Error::NotFound => (S::NOT_FOUND, "not_found"),
             Error::MethodNotAllowed => (S::METHOD_NOT_ALLOWED, "method_not_allowed"),
             Error::ProductNotFound(_) => (S::NOT_FOUND, "product_not_found"),

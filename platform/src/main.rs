@@ -1,13 +1,13 @@
 //! The `kiosk-platform` command: serve the platform, migrate or seed its
-//! database, create API keys. Flags can also be given as `KIOSK_*`
-//! environment variables.
+//! database, create API keys, simulate shoppers against a running
+//! platform. Flags can also be given as `KIOSK_*` environment variables.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use kiosk_platform::keys::KeyKind;
-use kiosk_platform::{seed, StaticDirs, Store};
+use kiosk_platform::{seed, simulate, StaticDirs, Store};
 use tracing_subscriber::EnvFilter;
 
 #[derive(Parser)]
@@ -48,6 +48,35 @@ enum Command {
         #[command(subcommand)]
         command: KeysCommand,
     },
+    /// Drive simulated shoppers through a running platform's HTTP API
+    /// (seeded and repeatable); prints what they did. Needs no database.
+    Simulate {
+        /// The platform's base URL.
+        #[arg(
+            long,
+            env = "KIOSK_SIMULATE_BASE",
+            default_value = "http://127.0.0.1:8080"
+        )]
+        base: String,
+        /// Seed of every random choice.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// How many shoppers; 0 runs until stopped.
+        #[arg(long, default_value_t = 1000)]
+        sessions: usize,
+        /// A placement shoppers arrive through (repeatable; in turn).
+        #[arg(long = "placement", default_values_t = ["pl_sidebar".to_string(), "pl_leaderboard".to_string()])]
+        placements: Vec<String>,
+        /// A product that converts far better than the others.
+        #[arg(long)]
+        best: Option<String>,
+        /// Milliseconds between shoppers.
+        #[arg(long, default_value_t = 0)]
+        pause_ms: u64,
+        /// A merchant secret key, to restock products running low.
+        #[arg(long, env = "KIOSK_SIMULATE_SECRET_KEY")]
+        secret_key: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -86,9 +115,32 @@ async fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
+    if let Command::Simulate {
+        base,
+        seed,
+        sessions,
+        placements,
+        best,
+        pause_ms,
+        secret_key,
+    } = cli.command
+    {
+        return simulate(simulate::Config {
+            base,
+            seed,
+            sessions: (sessions > 0).then_some(sessions),
+            placements,
+            best,
+            pause: std::time::Duration::from_millis(pause_ms),
+            secret_key,
+            publishable_key: None,
+        })
+        .await;
+    }
     let store = Store::connect(&cli.db).await?;
 
     match cli.command {
+        Command::Simulate { .. } => unreachable!("simulate returned above"),
         Command::Migrate => tracing::info!(db = %redacted(&cli.db), "database is up to date"),
         Command::Seed => seed::demo(&store).await?,
         Command::Keys {
@@ -132,6 +184,40 @@ async fn main() -> anyhow::Result<()> {
                 },
             )
             .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Runs a simulation and prints its figures to stdout.
+async fn simulate(config: simulate::Config) -> anyhow::Result<()> {
+    let report = simulate::run(&config).await?;
+    use std::io::Write;
+    let mut out = std::io::stdout();
+    writeln!(
+        out,
+        "{} shoppers, {} events ({:.0}/s), {} added to cart, {} orders, {} restocks in {:.1} s",
+        report.sessions,
+        report.events,
+        report.events_per_second(),
+        report.add_to_carts,
+        report.orders,
+        report.restocks,
+        report.elapsed.as_secs_f64()
+    )?;
+    if let Some(best) = &config.best {
+        for placement in &config.placements {
+            let shoppers = report.shown.iter().filter(|(p, _)| p == placement).count();
+            let step = (shoppers / 10).max(1);
+            let curve: Vec<String> = (0..shoppers)
+                .step_by(step)
+                .map(|start| format!("{:.2}", report.share(placement, best, start..start + step)))
+                .collect();
+            writeln!(
+                out,
+                "share of {placement}'s shoppers shown {best}, per tenth of the run: {}",
+                curve.join(" ")
+            )?;
         }
     }
     Ok(())

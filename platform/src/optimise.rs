@@ -3,18 +3,20 @@
 //!
 //! [`choose`] is a pure function over a candidate list (the merchant's
 //! available products with their outcome counts in this placement and the
-//! merchant's pin or exclusion), the placement's slot count, the shopper's
-//! cart and a seed. It
+//! merchant's pin or exclusion), the placement's policy and slot count, the
+//! shopper's cart and a seed. It
 //!
 //! 1. drops every product that cannot be sold (no stock) and every product
 //!    the merchant excluded from the placement;
 //! 2. shows pinned products first, in pin order;
-//! 3. for every other candidate draws an add-to-cart rate and a purchase
-//!    rate per view from their Beta posteriors (a prior from the catalog's
-//!    order plus the placement's counts) and ranks by their sum;
-//! 4. fills the remaining slots from the top of that ranking, skipping
-//!    products already in the shopper's cart (they are replaced by the next
-//!    best) unless too few others remain.
+//! 3. under the `thompson` policy, for every other candidate draws an
+//!    add-to-cart rate and a purchase rate per view from their Beta
+//!    posteriors (a prior from the catalog's order plus the placement's
+//!    counts) and ranks by their sum; under `ordered` (the default of a
+//!    new placement) keeps the merchant's order;
+//! 4. fills the remaining slots from the top of that ranking; under
+//!    `thompson` it skips products already in the shopper's cart (they are
+//!    replaced by the next best) unless too few others remain.
 //!
 //! The counts are updated in the transaction that stores the events
 //! (`store::events`), so an outcome moves the next choice at once. Every
@@ -26,7 +28,7 @@ use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use kiosk_wire::{Alternative, CandidateOutcome, PlacementRuleKind, Product};
+use kiosk_wire::{Alternative, CandidateOutcome, PlacementPolicy, PlacementRuleKind, Product};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Beta, Distribution};
@@ -34,9 +36,14 @@ use tokio::sync::Notify;
 
 use crate::store::Store;
 
-/// The policy's name in recorded decisions; a new version of the scoring
+/// The policies' names in recorded decisions; a new version of the scoring
 /// gets a new name, so old decisions still say what made them.
-pub const POLICY: &str = "thompson-v1";
+pub fn policy_name(policy: PlacementPolicy) -> &'static str {
+    match policy {
+        PlacementPolicy::Ordered => "ordered-v1",
+        PlacementPolicy::Thompson => "thompson-v1",
+    }
+}
 
 /// How many pseudo-views the catalog prior is worth: a product's own
 /// counts outweigh it after a few dozen views.
@@ -86,6 +93,7 @@ pub struct Choice {
 /// merchant's catalog order) for a shopper whose cart holds `in_cart`.
 pub fn choose(
     candidates: Vec<Candidate>,
+    policy: PlacementPolicy,
     slots: usize,
     in_cart: &HashSet<String>,
     seed: u64,
@@ -105,7 +113,9 @@ pub fn choose(
         }
     }
     pinned.sort_by(|a, b| (a.0, &a.1.product.id).cmp(&(b.0, &b.1.product.id)));
-    open.sort_by(|a, b| a.0.product.id.cmp(&b.0.product.id));
+    if policy == PlacementPolicy::Thompson {
+        open.sort_by(|a, b| a.0.product.id.cmp(&b.0.product.id));
+    }
 
     let mut products = Vec::with_capacity(slots);
     let mut alternatives = Vec::with_capacity(pinned.len() + open.len());
@@ -121,6 +131,18 @@ pub fn choose(
     let first_open = alternatives.len();
     for (candidate, prior) in &open {
         alternatives.push(parameters(candidate, *prior));
+    }
+    if policy == PlacementPolicy::Ordered {
+        for (index, (candidate, _)) in open.into_iter().enumerate() {
+            if products.len() < slots {
+                alternatives[first_open + index].outcome = CandidateOutcome::Chosen;
+                products.push(candidate.product);
+            }
+        }
+        return Choice {
+            products,
+            alternatives,
+        };
     }
     let scores = draw(&alternatives[first_open..], seed);
     let mut ranking: Vec<usize> = (0..open.len()).collect();
@@ -233,6 +255,7 @@ impl Seeds {
 #[derive(Clone, Debug)]
 pub struct NewDecision {
     pub placement: String,
+    pub policy: PlacementPolicy,
     pub session: Option<String>,
     pub seed: u64,
     pub chosen: Vec<String>,
@@ -327,7 +350,13 @@ mod tests {
                 candidate(&format!("prd_{i}"), 5, outcomes)
             })
             .collect();
-        let choice = choose(candidates, 3, &HashSet::new(), 42);
+        let choice = choose(
+            candidates,
+            PlacementPolicy::Thompson,
+            3,
+            &HashSet::new(),
+            42,
+        );
         let recorded: Vec<f64> = choice
             .alternatives
             .iter()

@@ -10,6 +10,49 @@ use serde::{Deserialize, Serialize};
 
 use crate::Money;
 
+/// How a placement chooses its products.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PlacementPolicy {
+    /// The merchant's catalog order (after pins and exclusions); the
+    /// default, so a placement behaves predictably until it is switched.
+    #[default]
+    Ordered,
+    /// Thompson sampling on add-to-cart and purchase outcomes: explores,
+    /// then shows what converts; products in the shopper's cart are
+    /// replaced by the next best.
+    Thompson,
+}
+
+impl PlacementPolicy {
+    /// The name used on the wire and in storage.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PlacementPolicy::Ordered => "ordered",
+            PlacementPolicy::Thompson => "thompson",
+        }
+    }
+
+    /// The policy named `name`, if there is one.
+    pub fn parse(name: &str) -> Option<PlacementPolicy> {
+        match name {
+            "ordered" => Some(PlacementPolicy::Ordered),
+            "thompson" => Some(PlacementPolicy::Thompson),
+            _ => None,
+        }
+    }
+}
+
+/// Body and answer of `PUT /v1/merchant/placements/{p}/policy` (also read
+/// with `GET`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlacementSettings {
+    /// Ignored in a request body: the path names the placement.
+    #[serde(default)]
+    pub placement: String,
+    pub policy: PlacementPolicy,
+}
+
 /// What a merchant says about one product in one placement.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -70,9 +113,10 @@ pub struct PlacementRules {
 pub enum CandidateOutcome {
     /// Shown because the merchant pinned it.
     Pinned,
-    /// Shown because its sampled score ranked among the best.
+    /// Shown: its sampled score ranked among the best (or, under the
+    /// `ordered` policy, it came early enough in the merchant's order).
     Chosen,
-    /// Not shown: others scored higher.
+    /// Not shown: others scored higher or came first.
     Outranked,
     /// Not shown: the shopper already has it in their cart.
     InCart,
@@ -104,7 +148,7 @@ pub struct Decision {
     /// The public id of the session it was made for, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session: Option<String>,
-    /// The policy's name and version, e.g. `thompson-v1`.
+    /// The policy's name and version: `thompson-v1` or `ordered-v1`.
     pub policy: String,
     /// The seed of the random draws (a decimal string: it is a full u64,
     /// which JSON numbers cannot always carry exactly).

@@ -3,7 +3,9 @@
 //! `POST /v1/checkout` needs the session token and an `Idempotency-Key`
 //! header; replays carry `Idempotent-Replayed: true` and the first answer's
 //! status and body unchanged. `GET /v1/orders/{number}` shows a session only
-//! the orders it placed; any other number is a plain 404.
+//! the orders it placed; any other number is a plain 404. A client that
+//! sends `Kiosk-Expected-Total` is told, instead of charged, when the
+//! total changed under the shopper ([`EXPECTED_TOTAL`]).
 
 use axum::extract::State;
 use axum::http::header::CONTENT_TYPE;
@@ -19,6 +21,15 @@ use super::AppState;
 use crate::checkout;
 use crate::error::{Error, Result};
 use crate::store::SessionRecord;
+
+/// The header in which a client states the total (minor units, shipping
+/// included) it showed the shopper. When the platform's total differs (a
+/// price changed since, by the merchant or a price rule), checkout refuses
+/// with 409 `price_changed`, saying the new total, and charges nothing; the
+/// client shows the new cart and checks out again with a new
+/// `Idempotency-Key`. Without the header, checkout charges the current
+/// prices.
+pub const EXPECTED_TOTAL: &str = "kiosk-expected-total";
 
 /// `POST /v1/checkout`.
 pub async fn checkout(
@@ -43,7 +54,29 @@ pub(crate) async fn run(
         None => None,
         Some(value) => Some(value.to_str().map_err(|_| Error::IdempotencyKeyInvalid)?),
     };
-    let answer = checkout::checkout(&state.store, &state.payments, session, key, request).await?;
+    let expected_total = match headers.get(EXPECTED_TOTAL) {
+        None => None,
+        Some(value) => Some(
+            value
+                .to_str()
+                .ok()
+                .and_then(|text| text.trim().parse::<i64>().ok())
+                .ok_or_else(|| {
+                    Error::InvalidHeader(format!(
+                        "{EXPECTED_TOTAL} must be the order total in minor units, e.g. 5498"
+                    ))
+                })?,
+        ),
+    };
+    let answer = checkout::checkout(
+        &state.store,
+        &state.payments,
+        session,
+        key,
+        request,
+        expected_total,
+    )
+    .await?;
     if let Some(placed) = &answer.placed {
         state.metrics.order_placed();
         state.webhook_wake.notify_one();

@@ -166,11 +166,15 @@ pub fn router(state: AppState, dirs: &StaticDirs) -> Router {
         .route("/v1/merchant/webhook", put(merchant::set_webhook))
         // The feedback loop (secret key): pins, decisions, price rules.
         .route(
+            "/v1/merchant/placements/{placement}/policy",
+            get(rules::placement_policy).put(rules::set_placement_policy),
+        )
+        .route(
             "/v1/merchant/placements/{placement}/rules",
             get(rules::placement_rules),
         )
         .route(
-            "/v1/merchant/placements/{placement}/rules/{product}",
+            "/v1/merchant/placements/{placement}/rules/{product_id}",
             put(rules::set_placement_rule).delete(rules::remove_placement_rule),
         )
         .route(

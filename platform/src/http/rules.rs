@@ -9,8 +9,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use kiosk_wire::{
-    DecisionList, Money, NewPriceRule, PlacementRules, PriceHistory, PriceRule, PriceRuleList,
-    PriceRuleSwitch, RuleTest, SetPlacementRule,
+    DecisionList, Money, NewPriceRule, PlacementRules, PlacementSettings, PriceHistory, PriceRule,
+    PriceRuleList, PriceRuleSwitch, RuleTest, SetPlacementRule,
 };
 use serde::Deserialize;
 
@@ -31,6 +31,38 @@ const MAX_NAME_LEN: usize = 100;
 
 /// The highest floor accepted, as for prices.
 const MAX_FLOOR_MINOR: i64 = 1_000_000_000_000;
+
+/// `GET /v1/merchant/placements/{p}/policy`.
+pub async fn placement_policy(
+    State(state): State<AppState>,
+    key: SecretKey,
+    ApiPath(placement): ApiPath<String>,
+) -> Result<Json<PlacementSettings>> {
+    let policy = state
+        .store
+        .placement_policy(key.merchant_id(), &placement)
+        .await?;
+    Ok(Json(PlacementSettings { placement, policy }))
+}
+
+/// `PUT /v1/merchant/placements/{p}/policy` with `{"policy": "thompson"}`
+/// or `{"policy": "ordered"}`; the next read uses it.
+pub async fn set_placement_policy(
+    State(state): State<AppState>,
+    key: SecretKey,
+    ApiPath(placement): ApiPath<String>,
+    ApiJson(settings): ApiJson<PlacementSettings>,
+) -> Result<Json<PlacementSettings>> {
+    state
+        .store
+        .set_placement_policy(key.merchant_id(), &placement, settings.policy)
+        .await?;
+    tracing::info!(merchant = %key.merchant_id(), %placement, policy = settings.policy.as_str(), "placement policy set");
+    Ok(Json(PlacementSettings {
+        placement,
+        policy: settings.policy,
+    }))
+}
 
 /// `GET /v1/merchant/placements/{p}/rules`.
 pub async fn placement_rules(

@@ -95,9 +95,10 @@ pub struct PlacementQuery {
 /// `GET /v1/placements/{placement}/products`: the placement's products and,
 /// when the request presents a session token or asks for `?session=new`,
 /// the session with its cart, so an ad paints after one round trip. The
-/// products are chosen from live outcomes (`crate::optimise`): never out
-/// of stock, pins first, exclusions never, and products already in the
-/// session's cart replaced by the next best.
+/// products are chosen by the placement's policy (`crate::optimise`):
+/// never out of stock, pins first, exclusions never; under `thompson`, from
+/// live outcomes, with products already in the session's cart replaced by
+/// the next best.
 pub async fn placement_products(
     State(state): State<AppState>,
     ApiPath(placement): ApiPath<String>,
@@ -162,9 +163,11 @@ fn choose_products(
         .unwrap_or_default();
     let seed = state.seeds.next();
     let slots = usize::try_from(candidates.slots).unwrap_or(0);
-    let choice = optimise::choose(candidates.candidates, slots, &in_cart, seed);
+    let policy = candidates.policy;
+    let choice = optimise::choose(candidates.candidates, policy, slots, &in_cart, seed);
     state.decisions.record(NewDecision {
         placement: placement.to_string(),
+        policy,
         session: session.map(|s| s.id.clone()),
         seed,
         chosen: choice.products.iter().map(|p| p.id.clone()).collect(),

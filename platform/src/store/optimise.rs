@@ -2,7 +2,7 @@
 //! placement with their outcome counts, the merchant's pins and exclusions,
 //! and the recorded decisions.
 
-use kiosk_wire::{Alternative, Decision, PlacementRule, PlacementRuleKind};
+use kiosk_wire::{Alternative, Decision, PlacementPolicy, PlacementRule, PlacementRuleKind};
 use sqlx::Row;
 
 use super::{product_from_row, Store};
@@ -18,6 +18,7 @@ pub const MAX_CANDIDATES: i64 = 200;
 #[derive(Clone, Debug)]
 pub struct PlacementCandidates {
     pub merchant_id: String,
+    pub policy: PlacementPolicy,
     pub slots: i64,
     /// In stock, in the merchant's order, each with its counts and rule.
     pub candidates: Vec<Candidate>,
@@ -28,13 +29,17 @@ impl Store {
     /// products in stock, with their outcomes in this placement and the
     /// merchant's pin or exclusion, in the merchant's order.
     pub async fn placement_candidates(&self, placement_id: &str) -> Result<PlacementCandidates> {
-        let placement = sqlx::query("SELECT merchant_id, slots FROM placements WHERE id = $1")
-            .bind(placement_id)
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or_else(|| Error::PlacementNotFound(placement_id.to_string()))?;
+        let placement =
+            sqlx::query("SELECT merchant_id, slots, policy FROM placements WHERE id = $1")
+                .bind(placement_id)
+                .fetch_optional(&self.pool)
+                .await?
+                .ok_or_else(|| Error::PlacementNotFound(placement_id.to_string()))?;
         let merchant_id: String = placement.get("merchant_id");
         let slots: i64 = placement.get("slots");
+        let policy: String = placement.get("policy");
+        // Only `set_placement_policy` writes the column.
+        let policy = PlacementPolicy::parse(&policy).unwrap_or_default();
 
         let rows = sqlx::query(
             "SELECT p.id, p.title, p.description, p.image_url, p.price_minor, p.currency,
@@ -77,6 +82,7 @@ impl Store {
             .collect();
         Ok(PlacementCandidates {
             merchant_id,
+            policy,
             slots,
             candidates,
         })
@@ -89,6 +95,44 @@ impl Store {
             return Err(Error::PlacementNotFound(placement_id.to_string()));
         }
         Ok(())
+    }
+
+    /// Merchant `merchant_id`'s placement `placement_id`'s policy.
+    pub async fn placement_policy(
+        &self,
+        merchant_id: &str,
+        placement_id: &str,
+    ) -> Result<PlacementPolicy> {
+        let policy: Option<String> =
+            sqlx::query_scalar("SELECT policy FROM placements WHERE id = $1 AND merchant_id = $2")
+                .bind(placement_id)
+                .bind(merchant_id)
+                .fetch_optional(&self.pool)
+                .await?;
+        let policy = policy.ok_or_else(|| Error::PlacementNotFound(placement_id.to_string()))?;
+        Ok(PlacementPolicy::parse(&policy).unwrap_or_default())
+    }
+
+    /// Sets how merchant `merchant_id`'s placement chooses its products.
+    pub async fn set_placement_policy(
+        &self,
+        merchant_id: &str,
+        placement_id: &str,
+        policy: PlacementPolicy,
+    ) -> Result<()> {
+        let mut write = self.write().await?;
+        let changed =
+            sqlx::query("UPDATE placements SET policy = $1 WHERE id = $2 AND merchant_id = $3")
+                .bind(policy.as_str())
+                .bind(placement_id)
+                .bind(merchant_id)
+                .execute(&mut *write.tx)
+                .await?
+                .rows_affected();
+        if changed == 0 {
+            return Err(Error::PlacementNotFound(placement_id.to_string()));
+        }
+        write.commit().await
     }
 
     /// Placement `placement_id`'s pins (in order) and exclusions.
@@ -177,7 +221,7 @@ impl Store {
             )
             .bind(&decision.placement)
             .bind(&decision.session)
-            .bind(crate::optimise::POLICY)
+            .bind(crate::optimise::policy_name(decision.policy))
             .bind(decision.seed.to_string())
             .bind(chosen)
             .bind(alternatives)
