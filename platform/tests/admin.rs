@@ -501,3 +501,46 @@ async fn feed_ticket_opens_the_feed_once() {
         .unwrap();
     assert_error(late, StatusCode::UNAUTHORIZED, "unauthorized").await;
 }
+
+/// With an admin directory, the platform serves the admin page at
+/// `/admin/` (and `/admin`), on its own origin, without opening it to
+/// other origins.
+#[tokio::test]
+async fn the_admin_page_is_served_under_admin() {
+    let db = common::TestDb::new().await;
+    let store = db.open().await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("index.html"),
+        "<!DOCTYPE html><title>Kiosk admin</title>",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("admin.js"), "export {}").unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let dirs = kiosk_platform::StaticDirs {
+        admin: Some(dir.path().to_path_buf()),
+        ..Default::default()
+    };
+    tokio::spawn(kiosk_platform::serve(listener, store, dirs));
+
+    let client = reqwest::Client::new();
+    for path in ["/admin/", "/admin"] {
+        let page = client.get(format!("{base}{path}")).send().await.unwrap();
+        assert_eq!(page.status(), StatusCode::OK, "{path}");
+        assert!(page.headers().get("access-control-allow-origin").is_none());
+        assert!(page.text().await.unwrap().contains("Kiosk admin"));
+    }
+    let script = client
+        .get(format!("{base}/admin/admin.js"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(script.status(), StatusCode::OK);
+    let missing = client
+        .get(format!("{base}/admin/nothing.js"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+}
