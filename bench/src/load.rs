@@ -12,7 +12,7 @@ use std::process::Command;
 
 use anyhow::{bail, Context};
 use kiosk_platform::{seed, StaticDirs, Store};
-use kiosk_wire::{ProductUpdate, Session};
+use kiosk_wire::{PlacementPolicy, ProductUpdate, Session};
 
 /// How long each wrk run lasts, in seconds.
 const SECONDS: u32 = 5;
@@ -44,7 +44,6 @@ pub async fn run() -> anyhow::Result<()> {
     let cart_tokens = sessions(&client, &base, 200, false).await?;
     println!("   preparing {CHECKOUT_SESSIONS} sessions with a cart for the checkout run...");
     let checkout_tokens = sessions(&client, &base, CHECKOUT_SESSIONS, true).await?;
-    let _ = store;
 
     let scripts = dir.path();
     let add_script = scripts.join("add.lua");
@@ -57,10 +56,22 @@ pub async fn run() -> anyhow::Result<()> {
     std::fs::write(&single_checkout_script, lua_checkout(single_tokens))?;
 
     let placement = format!("{base}/v1/placements/pl_sidebar/products");
+    // The leaderboard learns (Thompson sampling: a Beta draw per product
+    // and a decision logged per read); the sidebar keeps the merchant's
+    // order.
+    store
+        .set_placement_policy(
+            seed::DEMO_MERCHANT,
+            "pl_leaderboard",
+            PlacementPolicy::Thompson,
+        )
+        .await?;
+    let learning = format!("{base}/v1/placements/pl_leaderboard/products");
     let checkout_url = format!("{base}/v1/checkout");
     let runs = vec![
         wrk("axum hello (base)", &format!("{hello}/"), None, CONNECTIONS)?,
         wrk("placement read", &placement, None, CONNECTIONS)?,
+        wrk("placement, thompson", &learning, None, CONNECTIONS)?,
         wrk(
             "add to cart",
             &format!("{base}/v1/cart/lines"),
@@ -123,7 +134,7 @@ async fn start_hello() -> anyhow::Result<String> {
 
 /// The platform on a fresh SQLite file with the demo store and stock high
 /// enough that no run sells out.
-async fn start_platform(dir: &Path) -> anyhow::Result<(String, Store)> {
+pub async fn start_platform(dir: &Path) -> anyhow::Result<(String, Store)> {
     let store = Store::open(&dir.join("bench.db")).await?;
     seed::demo(&store).await?;
     for product in store.placement_products("pl_leaderboard").await? {

@@ -9,9 +9,15 @@
 //!   navigation to that paint in headless Chrome, and how long a price
 //!   change takes to show in an open ad.
 //!
-//! With no argument it runs both.
+//! - `loop`: the feedback loop: time from an accepted event to the
+//!   merchant's feed and from a price change to a subscribed ad (p50/p99
+//!   over loopback), and the shopper simulator's throughput and its curve
+//!   of the best product's share of a learning placement.
+//!
+//! With no argument it runs all three.
 
 mod creative;
+mod feedback;
 mod load;
 
 #[tokio::main]
@@ -19,6 +25,9 @@ async fn main() -> anyhow::Result<()> {
     let which = std::env::args().nth(1).unwrap_or_else(|| "all".into());
     if which == "all" || which == "platform" {
         load::run().await?;
+    }
+    if which == "all" || which == "loop" {
+        feedback::run().await?;
     }
     if which == "all" || which == "creative" {
         creative::run().await?;

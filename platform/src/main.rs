@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand, ValueEnum};
 use kiosk_platform::keys::KeyKind;
 use kiosk_platform::{seed, simulate, StaticDirs, Store};
+use kiosk_wire::PlacementPolicy;
 use tracing_subscriber::EnvFilter;
 
 #[derive(Parser)]
@@ -76,6 +77,10 @@ enum Command {
         /// A merchant secret key, to restock products running low.
         #[arg(long, env = "KIOSK_SIMULATE_SECRET_KEY")]
         secret_key: Option<String>,
+        /// Switch every named placement to this policy first (`thompson`
+        /// or `ordered`; needs the secret key).
+        #[arg(long, value_parser = parse_policy)]
+        policy: Option<PlacementPolicy>,
     },
 }
 
@@ -123,6 +128,7 @@ async fn main() -> anyhow::Result<()> {
         best,
         pause_ms,
         secret_key,
+        policy,
     } = cli.command
     {
         return simulate(simulate::Config {
@@ -134,6 +140,7 @@ async fn main() -> anyhow::Result<()> {
             pause: std::time::Duration::from_millis(pause_ms),
             secret_key,
             publishable_key: None,
+            policy,
         })
         .await;
     }
@@ -187,6 +194,10 @@ async fn main() -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+fn parse_policy(name: &str) -> Result<PlacementPolicy, String> {
+    PlacementPolicy::parse(name).ok_or_else(|| format!("{name:?} is not `ordered` or `thompson`"))
 }
 
 /// Runs a simulation and prints its figures to stdout.

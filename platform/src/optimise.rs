@@ -21,10 +21,12 @@
 //! The counts are updated in the transaction that stores the events
 //! (`store::events`), so an outcome moves the next choice at once. Every
 //! choice goes to the [`DecisionLog`], which a task writes to the
-//! `decisions` table in batches, off the placement read's path; the stored
-//! alternatives and seed replay the same choice ([`draw`]).
+//! `decisions` table in batches, off the placement read's path, keeping the
+//! latest [`DECISIONS_KEPT`]; the stored alternatives and seed replay the
+//! same choice ([`draw`]).
 
 use std::collections::HashSet;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -60,6 +62,17 @@ const PRIOR_PURCHASE_SHARE: f64 = 0.3;
 /// Decisions waiting to be written at most; beyond this (a database that
 /// cannot keep up) new ones are dropped and counted, never the read slowed.
 const MAX_PENDING_DECISIONS: usize = 10_000;
+
+/// Decisions written per transaction at most, so the decision log never
+/// holds SQLite's write lock for long against carts and checkouts.
+const DECISIONS_PER_WRITE: usize = 500;
+
+/// Decisions kept: older ones are deleted (every [`PRUNE_EVERY`]), so the
+/// log explains recent choices without growing with every ad view.
+pub const DECISIONS_KEPT: i64 = 50_000;
+
+/// How often the writer deletes decisions beyond [`DECISIONS_KEPT`].
+const PRUNE_EVERY: Duration = Duration::from_secs(60);
 
 /// What a placement read knows of one product it may show.
 #[derive(Clone, Debug)]
@@ -269,17 +282,20 @@ pub struct NewDecision {
 pub struct DecisionLog {
     pending: Arc<Mutex<Vec<NewDecision>>>,
     wake: Arc<Notify>,
+    /// Decisions dropped since the writer last said so.
+    dropped: Arc<AtomicU64>,
 }
 
 impl DecisionLog {
-    /// Queues `decision`; drops it (with a warning) when the queue is full.
+    /// Queues `decision`; drops it when the queue is full (the writer
+    /// reports how many were dropped).
     pub fn record(&self, decision: NewDecision) {
         let mut pending = match self.pending.lock() {
             Ok(pending) => pending,
             Err(poisoned) => poisoned.into_inner(),
         };
         if pending.len() >= MAX_PENDING_DECISIONS {
-            tracing::warn!(placement = %decision.placement, "decision log full; a decision was not recorded");
+            self.dropped.fetch_add(1, Ordering::Relaxed);
             return;
         }
         pending.push(decision);
@@ -287,28 +303,44 @@ impl DecisionLog {
         self.wake.notify_one();
     }
 
+    /// The oldest queued decisions, at most [`DECISIONS_PER_WRITE`].
     fn take(&self) -> Vec<NewDecision> {
         let mut pending = match self.pending.lock() {
             Ok(pending) => pending,
             Err(poisoned) => poisoned.into_inner(),
         };
-        std::mem::take(&mut *pending)
+        let count = pending.len().min(DECISIONS_PER_WRITE);
+        pending.drain(..count).collect()
     }
 }
 
 /// Starts the task that writes queued decisions, a batch per transaction.
 pub fn spawn_writer(store: Store, log: DecisionLog) {
     tokio::spawn(async move {
+        let mut pruned = std::time::Instant::now();
         loop {
-            log.wake.notified().await;
+            if pruned.elapsed() >= PRUNE_EVERY {
+                pruned = std::time::Instant::now();
+                if let Err(err) = store.prune_decisions(DECISIONS_KEPT).await {
+                    tracing::warn!(cause = %err, "old decisions not deleted");
+                }
+            }
             let batch = log.take();
             if batch.is_empty() {
+                log.wake.notified().await;
                 continue;
             }
             if let Err(err) = store.insert_decisions(&batch).await {
                 tracing::warn!(cause = %err, count = batch.len(), "decisions not recorded");
                 // A short pause keeps a failing database from being hammered.
                 tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            let dropped = log.dropped.swap(0, Ordering::Relaxed);
+            if dropped > 0 {
+                tracing::warn!(
+                    dropped,
+                    "decision log was full; decisions were not recorded"
+                );
             }
         }
     });

@@ -26,7 +26,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use kiosk_wire::{
-    Address, CardNumber, CardPayment, CheckoutRequest, Contact, Event, EventKind,
+    Address, CardNumber, CardPayment, CheckoutRequest, Contact, Event, EventKind, PlacementPolicy,
     PlacementProducts, Product,
 };
 use rand::{Rng, SeedableRng};
@@ -63,6 +63,8 @@ pub struct Config {
     /// A publishable key to add as `?key=` (for a platform reached as a
     /// browser would, with an `Origin`); servers need none.
     pub publishable_key: Option<String>,
+    /// A policy to switch every placement to first (needs the secret key).
+    pub policy: Option<PlacementPolicy>,
 }
 
 /// What a run did.
@@ -131,6 +133,26 @@ pub fn true_rates(seed: u64, product_id: &str, best: Option<&str>) -> (f64, f64)
 pub async fn run(config: &Config) -> anyhow::Result<Report> {
     anyhow::ensure!(!config.placements.is_empty(), "name at least one placement");
     let client = reqwest::Client::new();
+    wait_until_up(&client, &config.base).await?;
+    if let Some(policy) = config.policy {
+        let key = config
+            .secret_key
+            .as_deref()
+            .context("switching a placement's policy needs a secret key")?;
+        for placement in &config.placements {
+            let url = format!(
+                "{}/v1/merchant/placements/{placement}/policy",
+                config.base.trim_end_matches('/')
+            );
+            client
+                .put(url)
+                .bearer_auth(key)
+                .json(&json!({ "policy": policy }))
+                .send()
+                .await?
+                .error_for_status()?;
+        }
+    }
     let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
     let mut report = Report::default();
     let started = Instant::now();
@@ -165,6 +187,24 @@ pub async fn run(config: &Config) -> anyhow::Result<Report> {
         }
     }
     Ok(report)
+}
+
+/// How long the simulator waits for a platform that is still starting.
+const STARTUP_WAIT: Duration = Duration::from_secs(60);
+
+/// Waits until the platform at `base` answers `/health` (the demo starts
+/// both at once).
+async fn wait_until_up(client: &reqwest::Client, base: &str) -> anyhow::Result<()> {
+    let url = format!("{}/health", base.trim_end_matches('/'));
+    let deadline = Instant::now() + STARTUP_WAIT;
+    loop {
+        match client.get(&url).send().await {
+            Ok(response) if response.status().is_success() => return Ok(()),
+            _ if Instant::now() < deadline => tokio::time::sleep(Duration::from_millis(200)).await,
+            Ok(response) => anyhow::bail!("{url} answered {}", response.status()),
+            Err(err) => return Err(err).context(format!("{url} is not answering")),
+        }
+    }
 }
 
 /// One simulated shopper.

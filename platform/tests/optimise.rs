@@ -290,6 +290,7 @@ async fn the_best_product_takes_over_its_placement() {
         pause: Duration::ZERO,
         secret_key: Some(key),
         publishable_key: None,
+        policy: None,
     };
     let report = simulate::run(&config).await.unwrap();
     let early = report.share("pl_leaderboard", "prd_stove", 0..10);

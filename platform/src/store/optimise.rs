@@ -232,6 +232,16 @@ impl Store {
         write.commit().await
     }
 
+    /// Deletes all but the latest `kept` decisions.
+    pub async fn prune_decisions(&self, kept: i64) -> Result<()> {
+        let mut write = self.write().await?;
+        sqlx::query("DELETE FROM decisions WHERE id <= (SELECT MAX(id) FROM decisions) - $1")
+            .bind(kept)
+            .execute(&mut *write.tx)
+            .await?;
+        write.commit().await
+    }
+
     /// Placement `placement_id`'s latest decisions, newest first.
     pub async fn decisions(&self, placement_id: &str, limit: i64) -> Result<Vec<Decision>> {
         let rows = sqlx::query(
