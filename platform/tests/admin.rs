@@ -380,7 +380,12 @@ async fn product_list_has_every_product_of_the_merchant() {
     assert_eq!(response.status(), StatusCode::OK);
     let list: ProductList = response.json().await.unwrap();
     let ids: Vec<&str> = list.products.iter().map(|p| p.id.as_str()).collect();
-    for seeded in ["prd_trail-runner", "prd_stove", "prd_bottle", "prd_trek-poles"] {
+    for seeded in [
+        "prd_trail-runner",
+        "prd_stove",
+        "prd_bottle",
+        "prd_trek-poles",
+    ] {
         assert!(ids.contains(&seeded), "{seeded} missing from {ids:?}");
     }
     let distinct: std::collections::BTreeSet<&str> = ids.iter().copied().collect();
