@@ -2,7 +2,9 @@
 # Builds the release browser bundles with Trunk (wasm-bindgen + wasm-opt):
 # the ad creative into dist/ and the cart widget into dist/widget/ (stable
 # names, so the loader www/kiosk.js can find them). The ad goes first:
-# Trunk replaces its whole dist directory.
+# Trunk replaces its whole dist directory. The merchant's admin page is a
+# bundle of its own (admin/, served at /admin/), built into admin/dist/ so
+# nothing of it ships with the creative.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$KIOSK_ROOT"
@@ -11,4 +13,7 @@ step "building the ad creative (trunk build --release) into dist/"
 trunk build --release
 step "building the cart widget (trunk build --release widget.html) into dist/widget/"
 trunk build widget.html --release true --dist dist/widget --filehash false
+step "building the admin page (trunk build --release in admin/) into admin/dist/"
+(cd admin && trunk build --release)
 note "built: $(cd dist && find . -type f | sort | tr '\n' ' ')"
+note "admin: $(cd admin/dist && find . -type f | sort | tr '\n' ' ')"

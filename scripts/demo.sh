@@ -22,14 +22,14 @@ platform="$KIOSK_NATIVE_TARGET/debug/kiosk-platform"
 step "seeding the demo store into $DB"
 "$platform" --db "$DB" seed
 
-if [ "${KIOSK_SIMULATE:-1}" != 0 ]; then
-    # Made before serving: one process at a time writes the SQLite file.
-    secret=$("$platform" --db "$DB" keys create --merchant m_northwind --kind secret)
-fi
+step "creating a secret key for the admin page and the simulator"
+# Made before serving: one process at a time writes the SQLite file.
+secret=$("$platform" --db "$DB" keys create --merchant m_northwind --kind secret)
 
 step "starting the platform on port $PORT"
 "$platform" --db "$DB" serve --addr "127.0.0.1:$PORT" \
-    --creative-dir "$KIOSK_ROOT/dist" --site-dir "$KIOSK_ROOT/www" &
+    --creative-dir "$KIOSK_ROOT/dist" --site-dir "$KIOSK_ROOT/www" \
+    --admin-dir "$KIOSK_ROOT/admin/dist" &
 server=$!
 trap 'kill "$server" ${simulator:+"$simulator"} 2>/dev/null || true' EXIT INT TERM
 
@@ -51,9 +51,11 @@ cat <<URLS
         http://localhost:$PORT/ad/?placement=pl_sidebar
     Platform API, e.g. a placement's products:
         http://localhost:$PORT/v1/placements/pl_sidebar/products
-    The merchant's live feed with running totals (secret key from
-    \`kiosk-platform keys create --merchant m_northwind --kind secret\`):
-        curl -N -H "Authorization: Bearer sk_..." \\
+    The merchant's admin page (log in with this secret key):
+        http://127.0.0.1:$PORT/admin/
+        $secret
+    The merchant's live feed with running totals, for integrations:
+        curl -N -H "Authorization: Bearer $secret" \\
             "http://127.0.0.1:$PORT/v1/merchant/feed?totals=true"
 
 URLS

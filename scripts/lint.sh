@@ -8,7 +8,7 @@ step "lint: cargo fmt --check"
 cargo fmt --all --check
 
 step "lint: clippy, native crates"
-(native_env && cargo clippy --locked --workspace --exclude kiosk --all-targets -- -D warnings)
+(native_env && cargo clippy --locked --workspace --exclude kiosk --exclude kiosk-admin --all-targets -- -D warnings)
 
-step "lint: clippy, browser crate (wasm32)"
-(wasm_env && cargo clippy --locked -p kiosk --target wasm32-unknown-unknown --all-targets -- -D warnings)
+step "lint: clippy, browser crates: the ad and widget, the admin page (wasm32)"
+(wasm_env && cargo clippy --locked -p kiosk -p kiosk-admin --target wasm32-unknown-unknown --all-targets -- -D warnings)

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Every test Kiosk has: lints, native tests (platform over HTTP on a real
 # SQLite file, WebDriver end-to-end in headless Chrome), the platform's
-# tests again on a local PostgreSQL server, and the browser
-# crate's wasm-bindgen tests in headless Chrome. Installs what is missing
-# first. Prints each suite's counts and a total at the end.
+# tests again on a local PostgreSQL server, and the browser crates'
+# wasm-bindgen tests (the ad and widget, the admin page) in headless Chrome.
+# Installs what is missing first. Prints each suite's counts and a total at
+# the end.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$KIOSK_ROOT"
@@ -16,7 +17,8 @@ logs="$(mktemp -d)"
 trap 'rm -rf "$logs"' EXIT
 
 step "tests: native (wire, platform over HTTP + SQLite, WebDriver end-to-end)"
-(native_env && KIOSK_CREATIVE_DIR="$KIOSK_ROOT/dist" cargo test --locked --workspace --exclude kiosk 2>&1) | tee "$logs/native.log"
+(native_env && KIOSK_CREATIVE_DIR="$KIOSK_ROOT/dist" KIOSK_ADMIN_DIR="$KIOSK_ROOT/admin/dist" \
+    cargo test --locked --workspace --exclude kiosk --exclude kiosk-admin 2>&1) | tee "$logs/native.log"
 
 # The platform's suite again, on PostgreSQL: a private server from Debian's
 # package (scripts/postgres.sh), a fresh database per test, plus the tests
@@ -29,6 +31,9 @@ pg_url="$("$KIOSK_ROOT/scripts/postgres.sh")"
 step "tests: browser crate in headless Chrome (wasm-pack test --headless --chrome)"
 (wasm_env && wasm-pack test --headless --chrome --chromedriver "$CHROMEDRIVER" --mode no-install 2>&1) \
     | tee "$logs/wasm.log"
+step "tests: admin page crate in headless Chrome (wasm-pack test in admin/)"
+(wasm_env && cd admin && wasm-pack test --headless --chrome --chromedriver "$CHROMEDRIVER" --mode no-install 2>&1) \
+    | tee -a "$logs/wasm.log"
 
 step "summary"
 total_passed=0

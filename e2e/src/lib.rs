@@ -10,6 +10,8 @@
 //!
 //! The creative must have been built by Trunk first (`make build`); its
 //! location comes from `KIOSK_CREATIVE_DIR`, else the workspace's `dist/`.
+//! The platform also serves the admin page at `/admin/` when it has been
+//! built (`KIOSK_ADMIN_DIR`, else `admin/dist/`; see [`admin_dir`]).
 
 pub mod adserver;
 pub mod proxy;
@@ -28,8 +30,8 @@ use tokio::process::{Child, Command};
 pub use adserver::AdServer;
 pub use proxy::FlakyProxy;
 
-/// A platform serving the API, the creative under `/ad/` and the demo
-/// publisher site.
+/// A platform serving the API, the creative under `/ad/`, the admin page
+/// under `/admin/` and the demo publisher site.
 pub struct Platform {
     pub addr: SocketAddr,
     pub store: Store,
@@ -56,6 +58,7 @@ impl Platform {
         let dirs = StaticDirs {
             creative: Some(creative_dir()?),
             site: Some(workspace().join("www")),
+            admin: admin_dir().ok(),
         };
         tokio::spawn(kiosk_platform::serve(listener, store.clone(), dirs));
         Ok(Platform {
@@ -191,6 +194,22 @@ impl Browser {
             .await?;
         frame.enter_frame().await?;
         Ok(())
+    }
+
+    /// Waits (up to 20 s) until some element matching `css` contains
+    /// `needle` in its text; returns that text.
+    pub async fn wait_for_contains(&self, css: &str, needle: &str) -> anyhow::Result<String> {
+        let script = format!(
+            "const found = [...document.querySelectorAll({})].find(e => e.textContent.includes({}));
+             return found ? found.textContent : null;",
+            serde_json::to_string(css)?,
+            serde_json::to_string(needle)?
+        );
+        let text = self
+            .eval_until(&script, Duration::from_millis(100))
+            .await
+            .with_context(|| format!("no {css} ever contained {needle:?}"))?;
+        Ok(text.as_str().unwrap_or_default().to_string())
     }
 
     /// Waits (up to 20 s) until an element matching `css` has exactly `text`.
@@ -346,6 +365,21 @@ pub fn creative_dir() -> anyhow::Result<PathBuf> {
     if !dir.join("index.html").exists() {
         bail!(
             "no built creative in {} (run `make build` first)",
+            dir.display()
+        );
+    }
+    Ok(dir)
+}
+
+/// Where the built admin page is; an error saying how to build it when it
+/// is missing.
+pub fn admin_dir() -> anyhow::Result<PathBuf> {
+    let dir = std::env::var_os("KIOSK_ADMIN_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace().join("admin").join("dist"));
+    if !dir.join("index.html").exists() {
+        bail!(
+            "no built admin page in {} (run `make build` first)",
             dir.display()
         );
     }

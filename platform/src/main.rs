@@ -36,6 +36,9 @@ enum Command {
         /// Serve this directory as the demo publisher site under /.
         #[arg(long, env = "KIOSK_SITE_DIR")]
         site_dir: Option<PathBuf>,
+        /// Serve this directory (the admin page's Trunk dist) under /admin/.
+        #[arg(long, env = "KIOSK_ADMIN_DIR")]
+        admin_dir: Option<PathBuf>,
     },
     /// Apply database migrations and exit.
     Migrate,
@@ -174,6 +177,7 @@ async fn main() -> anyhow::Result<()> {
             addr,
             creative_dir,
             site_dir,
+            admin_dir,
         } => {
             let listener = tokio::net::TcpListener::bind(addr).await?;
             tracing::info!(addr = %listener.local_addr()?, db = %redacted(&cli.db), "serving");
@@ -183,6 +187,7 @@ async fn main() -> anyhow::Result<()> {
                 StaticDirs {
                     creative: creative_dir,
                     site: site_dir,
+                    admin: admin_dir,
                 },
             )
             .await?;

@@ -12,6 +12,12 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+mod admin;
+pub use admin::{
+    FeedTicket, FunnelBucket, FunnelCounts, FunnelDimension, FunnelReport, FunnelRow, FunnelSeries,
+    ProductList,
+};
+
 mod loop_types;
 
 pub use loop_types::*;

@@ -27,6 +27,7 @@ use kiosk_wire::{
 use serde::Deserialize;
 use tokio::sync::broadcast::error::RecvError;
 
+use super::admin::FeedMerchant;
 use super::extract::{ApiJson, ApiPath, ApiQuery, SessionToken};
 use super::AppState;
 use crate::error::{Error, Result};
@@ -131,12 +132,13 @@ struct FeedSubscription {
 /// `totals=true`, a `totals` item right after `ready` and then at most once
 /// a second while they change. An event committed while the subscription
 /// starts can be counted twice in its totals; they are re-read after a lag.
+/// Opened with the secret key, or from a browser with a one-time ticket
+/// (`?ticket=`, see `admin`).
 pub async fn feed(
     State(state): State<AppState>,
-    key: SecretKey,
+    FeedMerchant(merchant_id): FeedMerchant,
     ApiQuery(query): ApiQuery<FeedQuery>,
 ) -> Result<Sse<impl Stream<Item = std::result::Result<Event, Infallible>>>> {
-    let merchant_id = key.merchant_id().to_string();
     let receiver = state.live.subscribe();
     let guard = state.metrics.subscriber();
     let totals = match query.totals {

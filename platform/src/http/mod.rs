@@ -8,10 +8,12 @@
 //! and ad networks, `rules` for placement pins, decisions, price rules and
 //! price history, `negotiate` for XML answers) and
 //! `extract` holds the extractors that turn bad input into stable errors. `/media/...` serves product images.
-//! When configured, `/ad/` serves the built creative (Trunk's `dist`) and `/`
-//! the demo publisher site, so the demo needs one process only; in
+//! `admin` holds the admin page's reads. When configured, `/ad/` serves the
+//! built creative (Trunk's `dist`), `/admin/` the merchant's admin page and
+//! `/` the demo publisher site, so the demo needs one process only; in
 //! production an ad server or CDN hosts the creative instead.
 
+mod admin;
 mod checkout;
 mod events;
 pub(crate) mod extract;
@@ -114,6 +116,8 @@ pub struct StaticDirs {
     pub creative: Option<PathBuf>,
     /// The demo publisher site, served under `/`.
     pub site: Option<PathBuf>,
+    /// Trunk's output for the merchant's admin page, served under `/admin/`.
+    pub admin: Option<PathBuf>,
 }
 
 /// Builds the platform's router.
@@ -147,6 +151,11 @@ pub fn router(state: AppState, dirs: &StaticDirs) -> Router {
         .route("/v1/events", post(events::ingest))
         .route("/v1/live", get(live::stream))
         .route("/v1/merchant/feed", get(live::feed))
+        .route("/v1/merchant/feed/tickets", post(admin::feed_ticket))
+        // The admin page's reads (secret key).
+        .route("/v1/merchant/products", get(admin::products))
+        .route("/v1/merchant/stats/funnel", get(admin::funnel))
+        .route("/v1/merchant/stats/series", get(admin::series))
         // Merchant (secret key) and partner (partner key) APIs.
         .route("/v1/merchant/orders", get(merchant::list))
         .route("/v1/merchant/orders/{number}", get(merchant::read))
@@ -214,6 +223,11 @@ pub fn router(state: AppState, dirs: &StaticDirs) -> Router {
             .fallback_service(ServeDir::new(dir))
             .layer(axum::middleware::map_response(public_asset));
         app = app.nest_service("/ad", creative);
+    }
+    if let Some(dir) = &dirs.admin {
+        // Same origin as the API, so the page calls it without any key in
+        // its URLs (see `admin` for how it opens the feed).
+        app = app.nest_service("/admin", ServeDir::new(dir));
     }
     if let Some(dir) = &dirs.site {
         app = app.fallback_service(ServeDir::new(dir));

@@ -38,6 +38,7 @@ mod optimise;
 mod orders;
 pub(crate) mod rules;
 mod sessions;
+mod stats;
 mod webhooks;
 
 pub use events::{totals_count, Ingested};
@@ -45,6 +46,7 @@ pub use optimise::{PlacementCandidates, MAX_CANDIDATES};
 pub use orders::{Claim, NewOrder, Placement};
 pub use rules::{RuleChange, RuleState};
 pub use sessions::SessionRecord;
+pub use stats::Window;
 pub use webhooks::Delivery;
 
 use std::path::Path;
