@@ -44,7 +44,10 @@ async fn allowed_origin_with_its_key_gets_cors_answer() {
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(response.headers()["access-control-allow-origin"], PUBLISHER);
     // The ad's boot read sends the session cookie; the named origin may.
-    assert_eq!(response.headers()["access-control-allow-credentials"], "true");
+    assert_eq!(
+        response.headers()["access-control-allow-credentials"],
+        "true"
+    );
     let vary: Vec<_> = response.headers().get_all("vary").iter().collect();
     assert!(vary.iter().any(|v| *v == "Origin"), "{vary:?}");
 }
