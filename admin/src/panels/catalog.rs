@@ -95,6 +95,7 @@ fn CatalogRow(id: String, chosen: RwSignal<Option<String>>) -> impl IntoView {
         let update = ProductUpdate {
             price_minor: (price_minor != product.price.amount_minor).then_some(price_minor),
             stock: (stock != product.stock).then_some(stock),
+            ..ProductUpdate::default()
         };
         let api = dash.api.get_value();
         saving.set(true);
