@@ -17,10 +17,13 @@
 //!
 //! The channel is bounded: a subscriber that falls behind by more than
 //! [`CAPACITY`] messages is told it lagged and should read the state again.
-//! On PostgreSQL, a broadcast larger than PostgreSQL's payload limit (a
-//! cart of very many lines) reaches this instance's subscribers only, and
-//! changes published while the listener's connection is being re-established
-//! are missed; both are logged as warnings.
+//! On PostgreSQL every relayed broadcast is also kept for a few minutes in
+//! the `live_relay` table and its notification names its row: one too large
+//! for a notification's payload (a cart of very many lines) travels as the
+//! row's id alone, and a listener whose connection dropped reads the rows
+//! written since, so an instance that reconnects misses nothing.
+
+use std::sync::{Arc, Mutex};
 
 use kiosk_wire::{FeedItem, FeedTotals, LiveUpdate, Money, OrderStatus};
 use serde::{Deserialize, Serialize};
@@ -28,6 +31,7 @@ use sqlx::postgres::{PgListener, PgPool, PgPoolOptions};
 use tokio::sync::{broadcast, mpsc, oneshot};
 
 use crate::store::{Backend, Store};
+use crate::token;
 
 /// Messages kept for slow subscribers before they lag.
 pub const CAPACITY: usize = 1024;
@@ -64,6 +68,27 @@ struct Relayed {
     origin: u64,
     broadcast: Broadcast,
 }
+
+/// A notification on [`CHANNEL`]: the `live_relay` row of a broadcast and,
+/// when it fits the payload limit, the broadcast itself.
+#[derive(Serialize, Deserialize)]
+struct Notice {
+    row: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    relayed: Option<Relayed>,
+}
+
+/// How long relayed broadcasts stay in `live_relay`: far longer than a
+/// listener takes to reconnect.
+const RELAY_KEPT_MS: i64 = 5 * 60 * 1000;
+
+/// How far before its disconnection a reconnected listener reads back, for
+/// rows committed just before it noticed.
+const CATCH_UP_SLACK_MS: i64 = 2_000;
+
+/// The relay rows a listener remembers having delivered, so a catch-up
+/// read does not deliver them twice.
+const SEEN_KEPT: usize = 4096;
 
 /// The publishing side, shared by every handler.
 #[derive(Clone, Debug)]
@@ -107,8 +132,9 @@ impl LiveHub {
         let notifier = PgPoolOptions::new().max_connections(1).connect(url).await?;
         let (relay, outgoing) = mpsc::channel(CAPACITY);
         let (stopped, stop) = oneshot::channel();
+        let reader = notifier.clone();
         tokio::spawn(notify(notifier, origin, outgoing, stopped));
-        tokio::spawn(listen(listener, origin, local.clone(), stop));
+        tokio::spawn(listen(listener, reader, origin, local.clone(), stop));
         Ok(LiveHub {
             local,
             relay: Some(relay),
@@ -143,36 +169,67 @@ async fn notify(
     mut outgoing: mpsc::Receiver<Broadcast>,
     _stopped: oneshot::Sender<()>,
 ) {
+    let mut sent_since_pruning = 0u32;
     while let Some(broadcast) = outgoing.recv().await {
-        // Plain data with string keys always serialises.
-        let payload =
-            serde_json::to_string(&Relayed { origin, broadcast }).expect("broadcasts serialise");
-        if payload.len() > MAX_PAYLOAD {
-            tracing::warn!(
-                bytes = payload.len(),
-                "live update too large to notify; only this instance's subscribers got it"
-            );
-            continue;
-        }
-        let sent = sqlx::query("SELECT pg_notify($1, $2)")
-            .bind(CHANNEL)
-            .bind(&payload)
-            .execute(&pool)
-            .await;
-        if let Err(err) = sent {
+        let relayed = Relayed { origin, broadcast };
+        if let Err(err) = relay(&pool, relayed).await {
             tracing::warn!(cause = %err, "live update not sent to other instances");
+        }
+        sent_since_pruning += 1;
+        if sent_since_pruning >= 1000 {
+            sent_since_pruning = 0;
+            let pruned = sqlx::query("DELETE FROM live_relay WHERE created_at < $1")
+                .bind(token::now_ms() - RELAY_KEPT_MS)
+                .execute(&pool)
+                .await;
+            if let Err(err) = pruned {
+                tracing::warn!(cause = %err, "old live relay rows not pruned");
+            }
         }
     }
 }
 
-/// Hands every notification other instances sent on [`CHANNEL`] to this
-/// process's subscribers, until `stop` fires (the notifier ended).
+/// Keeps `relayed` in `live_relay` and notifies every instance of its row,
+/// with the broadcast inline when it fits.
+async fn relay(pool: &PgPool, relayed: Relayed) -> Result<(), sqlx::Error> {
+    // Plain data with string keys always serialises.
+    let payload = serde_json::to_string(&relayed).expect("broadcasts serialise");
+    let row: i64 = sqlx::query_scalar(
+        "INSERT INTO live_relay (payload, created_at) VALUES ($1, $2) RETURNING id",
+    )
+    .bind(&payload)
+    .bind(token::now_ms())
+    .fetch_one(pool)
+    .await?;
+    let inline = Notice {
+        row,
+        relayed: Some(relayed),
+    };
+    let mut notice = serde_json::to_string(&inline).expect("broadcasts serialise");
+    if notice.len() > MAX_PAYLOAD {
+        notice = serde_json::to_string(&Notice { row, relayed: None }).expect("ids serialise");
+    }
+    sqlx::query("SELECT pg_notify($1, $2)")
+        .bind(CHANNEL)
+        .bind(&notice)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// Hands every broadcast other instances relay to this process's
+/// subscribers, until `stop` fires (the notifier ended): from the
+/// notification, or from its `live_relay` row when it was too large, and
+/// after a reconnection from the rows written meanwhile.
 async fn listen(
     mut listener: PgListener,
+    pool: PgPool,
     origin: u64,
     local: broadcast::Sender<Broadcast>,
     mut stop: oneshot::Receiver<()>,
 ) {
+    let seen = Arc::new(Mutex::new(Seen::default()));
+    let mut disconnected_at: Option<i64> = None;
     loop {
         let heard = tokio::select! {
             heard = listener.try_recv() => heard,
@@ -180,22 +237,131 @@ async fn listen(
         };
         match heard {
             Ok(Some(notification)) => {
-                match serde_json::from_str::<Relayed>(notification.payload()) {
-                    Ok(relayed) if relayed.origin == origin => {}
-                    Ok(relayed) => {
-                        let _ = local.send(relayed.broadcast);
-                    }
-                    Err(err) => tracing::warn!(cause = %err, "unreadable live notification"),
+                if let Some(since) = disconnected_at.take() {
+                    catch_up(&pool, origin, &local, &seen, since).await;
                 }
+                let notice = match serde_json::from_str::<Notice>(notification.payload()) {
+                    Ok(notice) => notice,
+                    Err(err) => {
+                        tracing::warn!(cause = %err, "unreadable live notification");
+                        continue;
+                    }
+                };
+                if !first_time(&seen, notice.row) {
+                    continue;
+                }
+                let relayed = match notice.relayed {
+                    Some(relayed) => Some(relayed),
+                    None => read_row(&pool, notice.row).await,
+                };
+                deliver(relayed, origin, &local);
             }
             // The connection dropped; the next call reconnects and listens
-            // again, but what was sent in between is gone.
-            Ok(None) => tracing::warn!("live listener reconnecting; updates may have been missed"),
+            // again, and the first notification after it reads back what
+            // was relayed in between.
+            Ok(None) => {
+                tracing::warn!("live listener reconnecting; will read back what it missed");
+                let since = *disconnected_at.get_or_insert_with(token::now_ms);
+                // Also read back without waiting for the next notification,
+                // once the connection is likely back and once more later.
+                let (pool, local, seen) = (pool.clone(), local.clone(), seen.clone());
+                tokio::spawn(async move {
+                    for wait in [1, 3] {
+                        tokio::time::sleep(std::time::Duration::from_secs(wait)).await;
+                        catch_up(&pool, origin, &local, &seen, since).await;
+                    }
+                });
+            }
             Err(err) => {
                 tracing::warn!(cause = %err, "live listener failed; retrying");
+                disconnected_at.get_or_insert_with(token::now_ms);
                 tokio::time::sleep(std::time::Duration::from_secs(1)).await;
             }
         }
+    }
+}
+
+/// Delivers the rows relayed since shortly before `since` that this
+/// listener has not delivered yet, in the order they were written.
+async fn catch_up(
+    pool: &PgPool,
+    origin: u64,
+    local: &broadcast::Sender<Broadcast>,
+    seen: &Mutex<Seen>,
+    since: i64,
+) {
+    let rows: Result<Vec<(i64, String)>, _> =
+        sqlx::query_as("SELECT id, payload FROM live_relay WHERE created_at >= $1 ORDER BY id")
+            .bind(since - CATCH_UP_SLACK_MS)
+            .fetch_all(pool)
+            .await;
+    match rows {
+        Ok(rows) => {
+            for (row, payload) in rows {
+                if first_time(seen, row) {
+                    deliver(serde_json::from_str(&payload).ok(), origin, local);
+                }
+            }
+        }
+        Err(err) => tracing::warn!(cause = %err, "missed live updates not read back"),
+    }
+}
+
+/// The broadcast kept in `live_relay` row `row`.
+async fn read_row(pool: &PgPool, row: i64) -> Option<Relayed> {
+    let payload: Result<String, _> =
+        sqlx::query_scalar("SELECT payload FROM live_relay WHERE id = $1")
+            .bind(row)
+            .fetch_one(pool)
+            .await;
+    match payload.map(|payload| serde_json::from_str(&payload)) {
+        Ok(Ok(relayed)) => Some(relayed),
+        Ok(Err(err)) => {
+            tracing::warn!(cause = %err, row, "unreadable live relay row");
+            None
+        }
+        Err(err) => {
+            tracing::warn!(cause = %err, row, "live relay row not read");
+            None
+        }
+    }
+}
+
+/// Hands `relayed` to this process's subscribers unless this hub sent it.
+fn deliver(relayed: Option<Relayed>, origin: u64, local: &broadcast::Sender<Broadcast>) {
+    if let Some(relayed) = relayed.filter(|relayed| relayed.origin != origin) {
+        let _ = local.send(relayed.broadcast);
+    }
+}
+
+/// Records `row` in `seen`; false if it was delivered already.
+fn first_time(seen: &Mutex<Seen>, row: i64) -> bool {
+    // A poisoned lock only means a panic elsewhere; the set is still sound.
+    seen.lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .first_time(row)
+}
+
+/// The relay rows a listener delivered lately.
+#[derive(Default)]
+struct Seen {
+    rows: std::collections::HashSet<i64>,
+    order: std::collections::VecDeque<i64>,
+}
+
+impl Seen {
+    /// Records `row`; false if it was delivered already.
+    fn first_time(&mut self, row: i64) -> bool {
+        if !self.rows.insert(row) {
+            return false;
+        }
+        self.order.push_back(row);
+        if self.order.len() > SEEN_KEPT {
+            if let Some(oldest) = self.order.pop_front() {
+                self.rows.remove(&oldest);
+            }
+        }
+        true
     }
 }
 

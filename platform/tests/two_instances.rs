@@ -147,6 +147,62 @@ async fn price_change_on_one_instance_reaches_subscribers_of_another() {
     assert_eq!(product["price"]["amount_minor"], 9900);
 }
 
+/// A change too large for a PostgreSQL notification (a product with a
+/// long list of attributes) still reaches the other instance's subscribers:
+/// the notification names the stored update instead of carrying it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_update_too_large_to_notify_reaches_the_other_instance() {
+    let db = shared_database().await;
+    let a = Instance::start(&db).await;
+    let b = Instance::start(&db).await;
+    let client = Client::new();
+    let (_, key) = a
+        .store
+        .create_key(DEMO_MERCHANT, KeyKind::Secret, &[])
+        .await
+        .unwrap();
+    let attributes: std::collections::BTreeMap<String, String> = (0..40)
+        .map(|i| {
+            (
+                format!("care note {i:02}"),
+                "wash cold, dry flat; ".repeat(12),
+            )
+        })
+        .collect();
+    a.store
+        .set_product_details("prd_trail-runner", true, &attributes, &[])
+        .await
+        .unwrap();
+
+    let mut response = client
+        .get(b.url("/v1/live?placement=pl_sidebar"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let mut buffer = String::new();
+    let (event, _) = next_event(&mut response, &mut buffer).await;
+    assert_eq!(event, "ready");
+
+    let patched = client
+        .patch(a.url("/v1/products/prd_trail-runner"))
+        .bearer_auth(&key)
+        .json(&json!({ "price_minor": 9900 }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(patched.status(), StatusCode::OK);
+
+    let (event, data) = next_event(&mut response, &mut buffer).await;
+    assert_eq!(event, "product");
+    assert!(data.len() > 8000, "the update is {} bytes", data.len());
+    let LiveUpdate::Product { product } = serde_json::from_str(&data).unwrap() else {
+        panic!("expected a product update: {data}");
+    };
+    assert_eq!(product.price.amount_minor, 9900);
+    assert_eq!(product.attributes, attributes);
+}
+
 /// Twenty buyers of the last 7 units, checking out through two instances
 /// at once, get exactly 7 orders between them; the rest are told the
 /// product is out of stock, and stock ends at 0.
