@@ -9,6 +9,14 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$KIOSK_ROOT"
 wasm_env
+# Where std is built from source (Debian's toolchain), release bundles abort
+# on a panic with a bare trap instead of formatting a message: the bytes of
+# panic formatting are a tenth of the creative. Tests (debug builds, their
+# own profile dir) keep their messages. Set the same way on every release
+# build, or cargo rebuilds std and every dependency.
+if [ -n "${CARGO_UNSTABLE_BUILD_STD:-}" ]; then
+    export RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort"
+fi
 step "building the ad creative (trunk build --release) into dist/"
 trunk build --release
 step "building the cart widget (trunk build --release widget.html) into dist/widget/"
