@@ -36,6 +36,7 @@ use axum::routing::{any, get, patch, post, put};
 use axum::{Json, Router};
 use kiosk_wire::{CollectionProducts, Product};
 use tokio::sync::Notify;
+use tower_http::compression::CompressionLayer;
 use tower_http::services::ServeDir;
 use tower_http::trace::TraceLayer;
 
@@ -216,21 +217,31 @@ pub fn router(state: AppState, dirs: &StaticDirs) -> Router {
         .merge(api)
         .with_state(state);
 
+    // Static files go out compressed (gzip or brotli, as the browser
+    // accepts), as a CDN would send them: the ad's wasm is what a shopper's
+    // page waits for. API answers and live streams stay as they are.
     if let Some(dir) = &dirs.creative {
         // Creatives and the widget's files are public: any page may load
         // them (the widget's module and wasm are fetched cross-origin).
         let creative = Router::new()
             .fallback_service(ServeDir::new(dir))
-            .layer(axum::middleware::map_response(public_asset));
+            .layer(axum::middleware::map_response(public_asset))
+            .layer(CompressionLayer::new());
         app = app.nest_service("/ad", creative);
     }
     if let Some(dir) = &dirs.admin {
         // Same origin as the API, so the page calls it without any key in
         // its URLs (see `admin` for how it opens the feed).
-        app = app.nest_service("/admin", ServeDir::new(dir));
+        let admin = Router::new()
+            .fallback_service(ServeDir::new(dir))
+            .layer(CompressionLayer::new());
+        app = app.nest_service("/admin", admin);
     }
     if let Some(dir) = &dirs.site {
-        app = app.fallback_service(ServeDir::new(dir));
+        let site = Router::new()
+            .fallback_service(ServeDir::new(dir))
+            .layer(CompressionLayer::new());
+        app = app.fallback_service(site);
     }
     app.layer(axum::middleware::from_fn(move |request, next| {
         count(counters.clone(), request, next)

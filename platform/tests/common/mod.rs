@@ -201,6 +201,15 @@ impl Platform {
     /// Starts a platform with the demo store and its state adjusted by
     /// `adjust` (e.g. a shorter webhook retry wait).
     pub async fn start_with(adjust: impl FnOnce(AppState) -> AppState) -> Platform {
+        Platform::launch(adjust, StaticDirs::default()).await
+    }
+
+    /// Starts a platform with the demo store that also serves `dirs`.
+    pub async fn serving(dirs: StaticDirs) -> Platform {
+        Platform::launch(|state| state, dirs).await
+    }
+
+    async fn launch(adjust: impl FnOnce(AppState) -> AppState, dirs: StaticDirs) -> Platform {
         let db = TestDb::new().await;
         let store = db.open().await;
         seed::demo(&store).await.unwrap();
@@ -208,11 +217,7 @@ impl Platform {
         let base = format!("http://{}", listener.local_addr().unwrap());
         let payments = Arc::new(TestProvider::default());
         let state = adjust(AppState::new(store.clone()).with_payments(payments.clone()));
-        tokio::spawn(kiosk_platform::serve_with(
-            listener,
-            state,
-            StaticDirs::default(),
-        ));
+        tokio::spawn(kiosk_platform::serve_with(listener, state, dirs));
         Platform {
             base,
             store,
