@@ -27,6 +27,8 @@ use crate::tracking::Tracker;
 
 /// How long the ad waits for its boot request before showing the fallback.
 pub const BOOT_TIMEOUT_MS: i32 = 3000;
+/// The User Timing mark set when the boot request's answer is read.
+pub const BOOT_ANSWER_MARK: &str = "kiosk:boot-answer";
 /// The User Timing mark set when the first products are on screen.
 pub const PRODUCTS_PAINTED_MARK: &str = "kiosk:products-painted";
 
@@ -72,6 +74,7 @@ pub fn AdUnit(config: AdConfig, host: Host) -> impl IntoView {
             let tracker = Tracker::new(platform, config.clone(), session.id.clone());
             shop.tracker.set_value(Some(tracker));
         }
+        browser::mark(BOOT_ANSWER_MARK);
         shop.products.set(answer.products);
         shop.session.set(answer.session);
         boot.set(Boot::Ready);
