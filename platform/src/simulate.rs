@@ -242,6 +242,21 @@ impl Shopper<'_> {
         let session = read.session.context("the placement read made no session")?;
         let shown: Vec<String> = read.products.iter().map(|p| p.id.clone()).collect();
         report.shown.push((placement.to_string(), shown.clone()));
+        // What goes into the cart: the product itself, or for a product
+        // with variants one of its sellable variants, as a shopper picks a
+        // size; events name the product either way.
+        let lines: Vec<Option<String>> = read
+            .products
+            .iter()
+            .map(|product| {
+                if product.variants.is_empty() {
+                    return Some(product.id.clone());
+                }
+                let sellable: Vec<_> = product.variants.iter().filter(|v| v.sellable()).collect();
+                (!sellable.is_empty())
+                    .then(|| sellable[rng.gen_range(0..sellable.len())].id.clone())
+            })
+            .collect();
 
         let mut events = Events::new(&session.id, placement);
         events.push(EventKind::Impression, None);
@@ -257,18 +272,19 @@ impl Shopper<'_> {
         report.events += self.send(&mut events).await?;
 
         let mut carted = Vec::new();
-        for id in &shown {
+        for (id, line) in shown.iter().zip(&lines) {
             let (cart_rate, _) = *rates
                 .entry(id.clone())
                 .or_insert_with(|| true_rates(self.config.seed, id, self.config.best.as_deref()));
             if !rng.gen_bool(cart_rate) {
                 continue;
             }
+            let Some(line) = line else { continue };
             let added = self
                 .client
                 .post(self.url("/v1/cart/lines"))
                 .bearer_auth(&session.token)
-                .json(&json!({ "product_id": id, "quantity": 1 }))
+                .json(&json!({ "product_id": line, "quantity": 1 }))
                 .send()
                 .await?;
             // A product that sold out since the read is simply not added.
@@ -277,19 +293,19 @@ impl Shopper<'_> {
             }
             added.error_for_status()?;
             events.push(EventKind::AddToCart, Some(id));
-            carted.push(id.clone());
+            carted.push((id.clone(), line.clone()));
         }
         report.add_to_carts += carted.len();
 
         let mut kept = 0;
-        for id in &carted {
+        for (id, line) in &carted {
             let (_, keep_rate) = rates[id];
             if rng.gen_bool(keep_rate) {
                 kept += 1;
                 continue;
             }
             self.client
-                .delete(self.url(&format!("/v1/cart/lines/{id}")))
+                .delete(self.url(&format!("/v1/cart/lines/{line}")))
                 .bearer_auth(&session.token)
                 .send()
                 .await?

@@ -368,3 +368,53 @@ async fn placement_settings_errors() {
         .unwrap();
     assert_eq!(policy.policy, PlacementPolicy::Ordered);
 }
+
+/// Simulated shoppers buy a product with variants the way a shopper does,
+/// by choosing one of its sizes in stock, rather than being refused for
+/// naming the product itself: with the jacket pinned first and converting
+/// best, the run completes and the jacket's sizes lose stock to its orders.
+#[tokio::test]
+async fn simulated_shoppers_choose_a_size_of_a_product_with_variants() {
+    let platform = Platform::start().await;
+    let key = platform.secret_key().await;
+    let pinned = set_rule(
+        &platform,
+        &key,
+        "pl_sidebar",
+        "prd_summit-jacket",
+        json!({ "kind": "pin", "position": 0 }),
+    )
+    .await;
+    assert_eq!(pinned.status(), StatusCode::OK);
+    let jacket_stock = |read: &PlacementProducts| -> i64 {
+        read.products
+            .iter()
+            .find(|product| product.id == "prd_summit-jacket")
+            .map_or(0, |jacket| jacket.variants.iter().map(|v| v.stock).sum())
+    };
+    let before = jacket_stock(&read(&platform, "pl_sidebar", None).await);
+    assert_eq!(before, 6);
+
+    let config = Config {
+        base: platform.base.clone(),
+        seed: 11,
+        sessions: Some(40),
+        placements: vec!["pl_sidebar".into()],
+        best: Some("prd_summit-jacket".into()),
+        pause: Duration::ZERO,
+        // No key: nothing is restocked, so the stock shows what was sold.
+        secret_key: None,
+        publishable_key: None,
+        policy: None,
+    };
+    let report = simulate::run(&config).await.unwrap();
+
+    assert!(report.orders > 0, "{} orders", report.orders);
+    let after = read(&platform, "pl_sidebar", None).await;
+    assert!(
+        jacket_stock(&after) < before,
+        "jacket stock {} after {} orders",
+        jacket_stock(&after),
+        report.orders
+    );
+}
