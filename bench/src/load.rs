@@ -1,5 +1,5 @@
-//! Platform load: wrk against the placement read, add to cart and checkout,
-//! and against a bare axum handler as the base of the ratios.
+//! Platform load: wrk against the placement read, add to cart, checkout and
+//! event ingest, and against a bare axum handler as the base of the ratios.
 //!
 //! wrk runs at full speed with a fixed number of connections (it has no
 //! fixed-rate mode), so the latencies are those of a saturated 2-core
@@ -21,6 +21,8 @@ const CONNECTIONS: u32 = 8;
 /// Sessions with a one-line cart made ready for the checkout run: each can
 /// check out once.
 const CHECKOUT_SESSIONS: usize = 9000;
+/// Events in each batch of the ingest run, as an ad's beacon carries them.
+const EVENTS_PER_BATCH: usize = 10;
 
 /// One wrk run's figures.
 struct Figures {
@@ -41,9 +43,15 @@ pub async fn run() -> anyhow::Result<()> {
     let (base, store) = start_platform(dir.path()).await?;
     let client = reqwest::Client::new();
 
-    let cart_tokens = sessions(&client, &base, 200, false).await?;
+    let shoppers = sessions(&client, &base, 200, false).await?;
+    let cart_tokens: Vec<String> = shoppers.iter().map(|s| s.token.clone()).collect();
+    let session_ids: Vec<String> = shoppers.iter().map(|s| s.id.clone()).collect();
     println!("   preparing {CHECKOUT_SESSIONS} sessions with a cart for the checkout run...");
-    let checkout_tokens = sessions(&client, &base, CHECKOUT_SESSIONS, true).await?;
+    let checkout_tokens: Vec<String> = sessions(&client, &base, CHECKOUT_SESSIONS, true)
+        .await?
+        .into_iter()
+        .map(|s| s.token)
+        .collect();
 
     let scripts = dir.path();
     let add_script = scripts.join("add.lua");
@@ -54,6 +62,8 @@ pub async fn run() -> anyhow::Result<()> {
     std::fs::write(&checkout_script, lua_checkout(loaded_tokens))?;
     let single_checkout_script = scripts.join("checkout-single.lua");
     std::fs::write(&single_checkout_script, lua_checkout(single_tokens))?;
+    let events_script = scripts.join("events.lua");
+    std::fs::write(&events_script, lua_events(&session_ids))?;
 
     let placement = format!("{base}/v1/placements/pl_sidebar/products");
     // The leaderboard learns (Thompson sampling: a Beta draw per product
@@ -82,6 +92,12 @@ pub async fn run() -> anyhow::Result<()> {
             "checkout",
             &checkout_url,
             Some(&checkout_script),
+            CONNECTIONS,
+        )?,
+        wrk(
+            "event batches",
+            &format!("{base}/v1/events"),
+            Some(&events_script),
             CONNECTIONS,
         )?,
         wrk("placement, 1 client", &placement, None, 1)?,
@@ -117,6 +133,13 @@ pub async fn run() -> anyhow::Result<()> {
         println!(
             "   note: a checkout run ran out of prepared carts; the requests after that were \
              answered with errors and count as non-2xx"
+        );
+    }
+    if let Some(events) = runs.iter().find(|run| run.name == "event batches") {
+        println!(
+            "   event ingest: {:.0} events/s ({EVENTS_PER_BATCH} new events a batch, \
+             each stored with its placement counters)",
+            events.requests_per_sec * EVENTS_PER_BATCH as f64
         );
     }
     println!("   budgets: placement read p99 < 5 ms at 2,000 req/s; checkout p99 < 20 ms");
@@ -162,8 +185,8 @@ async fn sessions(
     base: &str,
     count: usize,
     with_cart: bool,
-) -> anyhow::Result<Vec<String>> {
-    let mut tokens = Vec::with_capacity(count);
+) -> anyhow::Result<Vec<Session>> {
+    let mut sessions = Vec::with_capacity(count);
     for _ in 0..count {
         let session: Session = client
             .post(format!("{base}/v1/sessions"))
@@ -182,9 +205,9 @@ async fn sessions(
                 .await?
                 .error_for_status()?;
         }
-        tokens.push(session.token);
+        sessions.push(session);
     }
-    Ok(tokens)
+    Ok(sessions)
 }
 
 fn lua_tokens(tokens: &[String]) -> String {
@@ -227,6 +250,35 @@ request = function()
     ["Content-Type"] = "application/json",
     ["Idempotency-Key"] = "bench-" .. counter
   }, body)
+end
+"#
+}
+
+/// wrk script: a beacon's batch of new events (ids never repeat) from the
+/// next session: an impression, a viewable one, product views, a click and
+/// an add to cart, in placement `pl_sidebar`.
+fn lua_events(session_ids: &[String]) -> String {
+    lua_tokens(session_ids)
+        + &format!("per_batch = {EVENTS_PER_BATCH}\n")
+        + r#"
+kinds = {"impression", "viewable_impression", "product_view", "product_view", "product_view",
+         "product_view", "click", "product_view", "add_to_cart", "product_view"}
+products = {"prd_camp-mug", "prd_merino-tee", "prd_trail-runner", "prd_stove"}
+request = function()
+  counter = counter + 1
+  local session = tokens[(counter % #tokens) + 1]
+  local events = {}
+  for n = 1, per_batch do
+    local kind = kinds[((n - 1) % #kinds) + 1]
+    local product = ""
+    if kind == "product_view" or kind == "add_to_cart" then
+      product = ',"product":"' .. products[(n % #products) + 1] .. '"'
+    end
+    events[n] = '{"id":"b' .. counter .. '-' .. n .. '","kind":"' .. kind ..
+      '","session":"' .. session .. '","placement":"pl_sidebar","creative":"bench"' .. product .. '}'
+  end
+  return wrk.format("POST", nil, { ["Content-Type"] = "text/plain" },
+    '{"events":[' .. table.concat(events, ",") .. ']}')
 end
 "#
 }
