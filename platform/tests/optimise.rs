@@ -239,8 +239,9 @@ async fn decisions_are_recorded_and_replay() {
     assert_eq!(decision.session.as_deref(), Some(session.id.as_str()));
     let chosen: Vec<&str> = shown.products.iter().map(|p| p.id.as_str()).collect();
     assert_eq!(decision.chosen, chosen);
-    // The demo catalog has 12 products, one of them (trek poles) sold out.
-    assert_eq!(decision.alternatives.len(), 11);
+    // The demo catalog has 30 products, two of them (trek poles, trail
+    // snacks) sold out.
+    assert_eq!(decision.alternatives.len(), 28);
     assert!(decision
         .alternatives
         .iter()
@@ -270,37 +271,48 @@ async fn decisions_are_recorded_and_replay() {
     assert_error(bad_limit, StatusCode::BAD_REQUEST, "invalid_query").await;
 }
 
-/// In a seeded simulation where `prd_stove` (last in the merchant's order,
-/// so the ordered policy never shows it in a 4-slot placement) converts
-/// far better than the rest, `thompson` learns it: at most 3 of the first
-/// 10 shoppers are shown it, but after 60 shoppers (fewer than 600 events)
-/// at least 90 % of the next 60 are.
+/// In a seeded simulation where `prd_buff` (near the end of the merchant's
+/// 30 products, so the ordered policy never shows it in a 4-slot placement
+/// and its catalog prior is among the lowest) converts far better than the
+/// rest, `thompson` learns it: at most 30 % of the first 20 shoppers are
+/// shown it, but after 100 shoppers (fewer than 1,000 events) at least
+/// 90 % of the next 100 are. Its stock is raised so that selling well never
+/// sells out.
 #[tokio::test]
 async fn the_best_product_takes_over_its_placement() {
     let platform = Platform::start_with(|state| state.with_policy_seed(2026)).await;
     let key = platform.secret_key().await;
     set_policy(&platform, &key, "pl_leaderboard", "thompson").await;
+    let restock = platform
+        .client
+        .patch(platform.url("/v1/products/prd_buff"))
+        .bearer_auth(&key)
+        .json(&json!({ "stock": 10_000 }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(restock.status(), StatusCode::OK);
 
     let config = Config {
         base: platform.base.clone(),
         seed: 7,
-        sessions: Some(120),
+        sessions: Some(200),
         placements: vec!["pl_leaderboard".into()],
-        best: Some("prd_stove".into()),
+        best: Some("prd_buff".into()),
         pause: Duration::ZERO,
         secret_key: Some(key),
         publishable_key: None,
         policy: None,
     };
     let report = simulate::run(&config).await.unwrap();
-    let early = report.share("pl_leaderboard", "prd_stove", 0..10);
-    let late = report.share("pl_leaderboard", "prd_stove", 60..120);
+    let early = report.share("pl_leaderboard", "prd_buff", 0..20);
+    let late = report.share("pl_leaderboard", "prd_buff", 100..200);
     assert!(early <= 0.3, "early share {early}");
     assert!(late >= 0.9, "late share {late}");
     assert!(
-        report.events_so_far[59] < 600,
+        report.events_so_far[99] < 1000,
         "{}",
-        report.events_so_far[59]
+        report.events_so_far[99]
     );
     assert!(report.orders > 0);
 }
