@@ -7,8 +7,9 @@
 //!   platform, placement and landing page travel in
 //!   `<meta name="kiosk-config">`, which the ad reads at boot.
 //! - A **third-party tag**: an iframe snippet with the usual macros
-//!   (`%%CLICK_URL_UNESC%%`, `%%CACHEBUSTER%%`) for ad servers that take
-//!   tags instead of zips.
+//!   (`%%CLICK_URL_ESC%%`, `%%CACHEBUSTER%%`) for ad servers that take
+//!   tags instead of zips. The click macro is the escaped one because it
+//!   sits inside a query string: a click URL has `&` and `=` of its own.
 //!
 //! [`check_zip`] reads a written zip back and checks every rule, so the
 //! command never hands out a package an ad server would reject.
@@ -176,7 +177,7 @@ pub fn check_zip(path: &Path) -> anyhow::Result<ZipReport> {
 /// `creative_url` with the ad server's click and cache-buster macros.
 pub fn third_party_tag(creative_url: &str, size: AdSize, settings: &Settings) -> String {
     let src = format!(
-        "{}?{}&click=%%CLICK_URL_UNESC%%&cb=%%CACHEBUSTER%%",
+        "{}?{}&click=%%CLICK_URL_ESC%%&cb=%%CACHEBUSTER%%",
         creative_url,
         settings.query()
     );

@@ -115,9 +115,32 @@ fn third_party_tag_carries_macros() {
         "{tag}"
     );
     assert!(
-        tag.contains("click=%%CLICK_URL_UNESC%%&amp;cb=%%CACHEBUSTER%%"),
+        tag.contains("click=%%CLICK_URL_ESC%%&amp;cb=%%CACHEBUSTER%%"),
         "{tag}"
     );
+    // What the creative reads once the ad server filled the macro with an
+    // escaped click URL: the whole URL, its own `&` and `=` included.
+    let click = "https://adclick.example/pcs/click?xai=AKA&sig=Cg0&adurl=";
+    let escaped: String = form_urlencoded::byte_serialize(click.as_bytes()).collect();
+    let src = tag
+        .split('"')
+        .nth(1)
+        .unwrap()
+        .replace("&amp;", "&")
+        .replace("%%CLICK_URL_ESC%%", &escaped)
+        .replace("%%CACHEBUSTER%%", "804211");
+    let query = src.split_once('?').unwrap().1;
+    let read: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
+        .into_owned()
+        .collect();
+    let value = |name: &str| {
+        read.iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    };
+    assert_eq!(value("click"), Some(click));
+    assert_eq!(value("cb"), Some("804211"));
+    assert_eq!(value("placement"), Some(settings().placement.as_str()));
     assert!(tag.contains("width=\"728\" height=\"90\""), "{tag}");
     assert!(tag.contains("sandbox=\"allow-scripts"), "{tag}");
 }
