@@ -151,14 +151,22 @@ impl Platform {
 
     /// Places the order for the session's cart. The same `idempotency_key`
     /// for a retry of the same attempt never creates a second order.
+    ///
+    /// `shown_total` is the total (minor units) the shopper saw; if the
+    /// platform's total differs, nothing is charged and the answer is a 409
+    /// `price_changed`.
     pub async fn checkout(
         &self,
         token: &str,
         idempotency_key: &str,
         request: &CheckoutRequest,
+        shown_total: Option<i64>,
     ) -> Result<OrderConfirmation, ApiFailure> {
-        let builder = with_token(Request::post(&self.url("/v1/checkout")), Some(token))
+        let mut builder = with_token(Request::post(&self.url("/v1/checkout")), Some(token))
             .header("Idempotency-Key", idempotency_key);
+        if let Some(total) = shown_total {
+            builder = builder.header("Kiosk-Expected-Total", &total.to_string());
+        }
         send_json(builder, request).await
     }
 

@@ -252,6 +252,9 @@ pub fn explain(failure: &ApiFailure) -> String {
         }
         Some("invalid_card") => "That card number isn't valid. Please check it.".to_string(),
         Some("cart_empty") => "Your cart is empty.".to_string(),
+        Some("price_changed") => "A price changed while you were checking out, so nothing \
+                                  was charged. Please check the new total and place the order again."
+            .to_string(),
         Some("idempotency_in_progress") => {
             "Your order is still being placed. Please wait a moment.".to_string()
         }

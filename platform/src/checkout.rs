@@ -127,9 +127,9 @@ async fn place(
             available: line.product.stock,
         });
     }
-    let shipping = pricing::shipping_option(&request.shipping_option, &subtotal.currency)
+    let shipping = pricing::shipping_option(&request.shipping_option, &subtotal)?
         .ok_or_else(|| Error::InvalidShippingOption(request.shipping_option.clone()))?;
-    let total = pricing::plus(&subtotal, &shipping.price)?;
+    let total = shipping.total.clone();
     if let Some(expected) = expected_total.filter(|&e| e != total.amount_minor) {
         return Err(Error::TotalChanged {
             expected_minor: expected,

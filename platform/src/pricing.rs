@@ -48,23 +48,28 @@ pub fn cart(lines: Vec<(Product, i64)>) -> Result<Cart> {
         });
     }
     if let Some(subtotal) = &subtotal {
-        cart.shipping_options = shipping_options(&subtotal.currency);
+        cart.shipping_options = shipping_options(subtotal)?;
     }
     cart.subtotal = subtotal;
     Ok(cart)
 }
 
-/// The shipping options, priced in `currency`.
-pub fn shipping_options(currency: &str) -> Vec<ShippingOption> {
+/// The shipping options for a cart worth `subtotal`, priced in its
+/// currency, each with the order total it makes.
+pub fn shipping_options(subtotal: &Money) -> Result<Vec<ShippingOption>> {
     SHIPPING
         .iter()
-        .map(|(id, label, minor)| ShippingOption {
-            id: id.to_string(),
-            label: label.to_string(),
-            price: Money {
+        .map(|(id, label, minor)| {
+            let price = Money {
                 amount_minor: *minor,
-                currency: currency.to_string(),
-            },
+                currency: subtotal.currency.clone(),
+            };
+            Ok(ShippingOption {
+                id: id.to_string(),
+                label: label.to_string(),
+                total: plus(subtotal, &price)?,
+                price,
+            })
         })
         .collect()
 }
@@ -74,11 +79,11 @@ pub fn is_shipping_option(id: &str) -> bool {
     SHIPPING.iter().any(|(known, _, _)| *known == id)
 }
 
-/// The shipping option `id` in `currency`, if there is one.
-pub fn shipping_option(id: &str, currency: &str) -> Option<ShippingOption> {
-    shipping_options(currency)
+/// The shipping option `id` for a cart worth `subtotal`, if there is one.
+pub fn shipping_option(id: &str, subtotal: &Money) -> Result<Option<ShippingOption>> {
+    Ok(shipping_options(subtotal)?
         .into_iter()
-        .find(|option| option.id == id)
+        .find(|option| option.id == id))
 }
 
 /// `price` times `quantity`.

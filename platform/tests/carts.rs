@@ -43,6 +43,14 @@ async fn add_computes_totals_and_ignores_client_prices() {
         .map(|o| o.id.as_str())
         .collect();
     assert_eq!(shipping, ["standard", "express"]);
+    // Each option states the order total it makes, computed here.
+    for option in &after.cart.shipping_options {
+        assert_eq!(option.total.currency, "EUR");
+        assert_eq!(
+            option.total.amount_minor,
+            2900 + 3990 + option.price.amount_minor
+        );
+    }
 }
 
 /// Adding a product already in the cart grows its line instead of adding a

@@ -533,8 +533,11 @@ async fn a_checkout_is_told_when_a_rule_changed_the_price() {
     let session = platform.session_with("prd_merino-tee", 1).await;
     let shipping = &session.cart.shipping_options[0];
     assert_eq!(shipping.id, "standard");
-    let shown_total =
-        session.cart.subtotal.as_ref().unwrap().amount_minor + shipping.price.amount_minor;
+    let shown_total = shipping.total.amount_minor;
+    assert_eq!(
+        shown_total,
+        session.cart.subtotal.as_ref().unwrap().amount_minor + shipping.price.amount_minor
+    );
 
     let mut ad = Stream::open(&platform, "/v1/live?placement=pl_sidebar", None).await;
     create_rule(&platform, &key, &merino_rule(5000, true)).await;

@@ -125,8 +125,9 @@ pub fn Checkout() -> impl IntoView {
     let form = RwSignal::new(CheckoutForm::default());
     let problems = RwSignal::new(Vec::<(&'static str, &'static str)>::new());
     let placing = RwSignal::new(false);
-    // The key and request of the attempt in flight or last lost to the network.
-    let attempt = StoredValue::new(None::<(String, CheckoutRequest)>);
+    // The key, request and shown total of the attempt in flight or last
+    // lost to the network.
+    let attempt = StoredValue::new(None::<(String, CheckoutRequest, Option<i64>)>);
 
     let options = move || {
         shop.session.with(|s| {
@@ -138,6 +139,14 @@ pub fn Checkout() -> impl IntoView {
     if let Some(first) = options().first() {
         form.update(|f| f.shipping_option = first.id.clone());
     }
+    // The chosen option's total as the platform computed it for this cart.
+    let total = move || {
+        let chosen = form.with(|f| f.shipping_option.clone());
+        options()
+            .into_iter()
+            .find(|o| o.id == chosen)
+            .map(|o| o.total)
+    };
 
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
@@ -154,18 +163,19 @@ pub fn Checkout() -> impl IntoView {
         }
         let Some(token) = shop.token() else { return };
         let request = typed.to_request();
+        let shown_total = total().map(|t| t.amount_minor);
         let key = match attempt.get_value() {
-            Some((key, sent)) if sent == request => key,
+            Some((key, sent, shown)) if sent == request && shown == shown_total => key,
             _ => Shop::new_attempt_key(),
         };
-        attempt.set_value(Some((key.clone(), request.clone())));
+        attempt.set_value(Some((key.clone(), request.clone(), shown_total)));
         placing.set(true);
         shop.notice.set(None);
         spawn_local(async move {
             let result = shop
                 .platform
                 .get_value()
-                .checkout(&token, &key, &request)
+                .checkout(&token, &key, &request, shown_total)
                 .await;
             placing.set(false);
             match result {
@@ -181,6 +191,10 @@ pub fn Checkout() -> impl IntoView {
                 Err(failure) => {
                     if failure.code() != Some("idempotency_in_progress") {
                         attempt.set_value(None);
+                    }
+                    if failure.code() == Some("price_changed") {
+                        // Show the new prices and total before a new try.
+                        shop.reload();
                     }
                     shop.notice.set(Some(explain(&failure)));
                 }
@@ -225,6 +239,11 @@ pub fn Checkout() -> impl IntoView {
                 .find(|o| o.id == chosen)
                 .map(|o| format::price(&o.price, &locale))
         }
+    };
+
+    let total_text = {
+        let locale = locale.clone();
+        move || total().map(|t| format::price(&t, &locale))
     };
 
     view! {
@@ -276,6 +295,7 @@ pub fn Checkout() -> impl IntoView {
                 <dl class="kiosk-review">
                     <dt>"Subtotal"</dt><dd class="kiosk-review-subtotal">{subtotal}</dd>
                     <dt>"Shipping"</dt><dd class="kiosk-review-shipping">{shipping_price}</dd>
+                    <dt>"Total"</dt><dd class="kiosk-review-total">{total_text}</dd>
                 </dl>
                 <button type="submit" class="kiosk-place-order" disabled=move || placing.get()>
                     {move || if placing.get() { "Placing order…" } else { "Place order" }}

@@ -204,6 +204,11 @@ pub struct ShippingOption {
     pub id: String,
     pub label: String,
     pub price: Money,
+    /// What the order comes to with this option: the cart's subtotal plus
+    /// `price`, computed by the platform. A client that shows it can send
+    /// it back as `Kiosk-Expected-Total` to be told, not charged, if it
+    /// moved.
+    pub total: Money,
 }
 
 /// Who is buying: where the confirmation goes and whose name is on it.
