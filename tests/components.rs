@@ -3,13 +3,16 @@
 
 #![cfg(target_arch = "wasm32")]
 
-use kiosk::components::{validate, CartButton, CheckoutForm, Fallback, ProductCard};
+use kiosk::api::ApiFailure;
+use kiosk::components::{
+    validate, CartButton, Checkout, CheckoutForm, Fallback, ProductCard, Screens,
+};
 use kiosk::config::AdConfig;
 use kiosk::format;
 use kiosk::host::Host;
-use kiosk::shop::Shop;
+use kiosk::shop::{explain, Screen, Shop};
 use kiosk::tracking::Viewability;
-use kiosk_wire::{Cart, CartLine, Money, Product, Session, Variant};
+use kiosk_wire::{ApiError, Cart, CartLine, Money, Product, Session, ShippingOption, Variant};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
@@ -492,5 +495,161 @@ fn click_tag_replaces_the_exit_url() {
     assert_eq!(
         config.exit_url("https://shop.example/"),
         "https://adserver.example/click?id=7"
+    );
+}
+
+fn refused(code: &str, message: &str) -> ApiFailure {
+    ApiFailure::Rejected {
+        status: 409,
+        error: ApiError {
+            code: code.into(),
+            message: message.into(),
+        },
+    }
+}
+
+/// Each way the platform can refuse reads as a sentence that says what
+/// happened and what to do; an unknown code shows the platform's message.
+#[wasm_bindgen_test]
+fn error_states_tell_the_shopper_what_to_do() {
+    assert_eq!(
+        explain(&refused("out_of_stock", "only 0 left")),
+        "Sorry, that just sold out."
+    );
+    assert_eq!(
+        explain(&refused("card_declined", "declined")),
+        "Your card was declined. Please try another card."
+    );
+    assert!(explain(&refused("price_changed", "total is now 5900"))
+        .starts_with("A price changed while you were checking out, so nothing was charged."));
+    assert_eq!(
+        explain(&refused("variant_required", "choose a size of prd_jacket")),
+        "choose a size of prd_jacket"
+    );
+    assert_eq!(
+        explain(&ApiFailure::Network("connection refused".into())),
+        "The shop can't be reached right now. Please try again."
+    );
+}
+
+fn eur(amount_minor: i64) -> Money {
+    Money {
+        amount_minor,
+        currency: "EUR".into(),
+    }
+}
+
+/// A session with one tent in the cart and the platform's two shipping
+/// options, each with the total it makes.
+fn session_at_checkout() -> Session {
+    let option = |id: &str, label: &str, price: i64| ShippingOption {
+        id: id.into(),
+        label: label.into(),
+        price: eur(price),
+        total: eur(24999 + price),
+    };
+    let mut session = session(1);
+    session.cart.lines = vec![CartLine {
+        product: product(5),
+        quantity: 1,
+        unit_price: eur(24999),
+        line_total: eur(24999),
+    }];
+    session.cart.subtotal = Some(eur(24999));
+    session.cart.shipping_options = vec![
+        option("standard", "Standard", 490),
+        option("express", "Express", 1290),
+    ];
+    session
+}
+
+/// The review step shows the total the platform computed for the chosen
+/// shipping option, and follows the shopper's choice.
+#[wasm_bindgen_test]
+async fn checkout_review_shows_the_platform_total() {
+    let shop = Shop::new(config("en-US"), Host::detect());
+    shop.session.set(Some(session_at_checkout()));
+    let host = mount(move || {
+        provide_context(shop);
+        view! { <Checkout/> }
+    });
+    assert_eq!(
+        text_of(&host, ".kiosk-review-total"),
+        Some(format::price(&eur(25489), "en-US"))
+    );
+    let express: web_sys::HtmlElement = host
+        .query_selector("input[value=express]")
+        .unwrap()
+        .unwrap()
+        .unchecked_into();
+    express.click();
+    settle().await;
+    assert_eq!(
+        text_of(&host, ".kiosk-review-total"),
+        Some(format::price(&eur(26289), "en-US"))
+    );
+}
+
+/// Closing a dialog gives focus back to the button that opened it, so a
+/// keyboard shopper does not start again from the top of the page.
+#[wasm_bindgen_test]
+async fn closing_the_cart_gives_focus_back_to_the_cart_button() {
+    let shop = Shop::new(config("en-US"), Host::detect());
+    shop.session.set(Some(session_at_checkout()));
+    let host = mount(move || {
+        provide_context(shop);
+        view! { <CartButton/> <Screens/> }
+    });
+    let document = web_sys::window().unwrap().document().unwrap();
+    let cart_button: web_sys::HtmlElement = host
+        .query_selector(".kiosk-cart-button")
+        .unwrap()
+        .unwrap()
+        .unchecked_into();
+    cart_button.focus().unwrap();
+    cart_button.click();
+    settle().await;
+    assert!(
+        text_of(&host, "[role=dialog] h2").is_some(),
+        "the cart opened"
+    );
+    let focused = document.active_element().unwrap();
+    assert!(host.contains(Some(&focused)) && focused.closest("[role=dialog]").unwrap().is_some());
+
+    let close: web_sys::HtmlElement = host
+        .query_selector(".kiosk-close")
+        .unwrap()
+        .unwrap()
+        .unchecked_into();
+    close.click();
+    settle().await;
+    assert!(host.query_selector("[role=dialog]").unwrap().is_none());
+    assert_eq!(
+        document.active_element().unwrap().class_name(),
+        "kiosk-cart-button"
+    );
+
+    // From checkout (opened from the cart, whose Checkout button is gone
+    // by then), focus lands on the cart button too.
+    cart_button.click();
+    settle().await;
+    let checkout: web_sys::HtmlElement = host
+        .query_selector(".kiosk-checkout")
+        .unwrap()
+        .unwrap()
+        .unchecked_into();
+    checkout.focus().unwrap();
+    checkout.click();
+    settle().await;
+    assert_eq!(shop.screen.get_untracked(), Screen::Checkout);
+    assert!(host
+        .query_selector(".kiosk-checkout-form")
+        .unwrap()
+        .is_some());
+    shop.close_overlay();
+    settle().await;
+    assert_eq!(
+        document.active_element().unwrap().class_name(),
+        "kiosk-cart-button"
     );
 }

@@ -3,6 +3,10 @@
 use leptos::ev::KeyboardEvent;
 use leptos::html;
 use leptos::prelude::*;
+use send_wrapper::SendWrapper;
+use std::sync::{Arc, Mutex};
+use wasm_bindgen::JsCast;
+use web_sys::{HtmlElement, Node};
 
 use crate::format;
 use crate::shop::{Screen, Shop};
@@ -23,18 +27,35 @@ pub fn CartButton() -> impl IntoView {
 }
 
 /// A dialog inside the ad's frame: focus moves into it when it opens,
-/// Escape or its close button return to the products.
+/// Escape or its close button return to the products, and focus goes back
+/// to where it was (see [`focus_back`]).
 #[component]
 pub fn Overlay(title: &'static str, children: Children) -> impl IntoView {
     let shop = expect_context::<Shop>();
     let dialog = NodeRef::<html::Div>::new();
-    dialog.on_load(|element| {
+    // Filled when the dialog is in the page, read when it leaves.
+    let opened_from = Arc::new(Mutex::new(None::<SendWrapper<(Node, Option<HtmlElement>)>>));
+    on_cleanup({
+        let opened_from = opened_from.clone();
+        move || {
+            if let Some(opened) = opened_from.lock().ok().and_then(|mut o| o.take()) {
+                let (root, opener) = opened.take();
+                focus_back(&root, opener);
+            }
+        }
+    });
+    dialog.on_load(move |element| {
+        let root = element.get_root_node();
+        let opener = active_element(&root);
+        if let Ok(mut slot) = opened_from.lock() {
+            *slot = Some(SendWrapper::new((root, opener)));
+        }
         // Focus the first field or button, so keyboard users land inside.
         let first = element
             .query_selector("input, select, button:not(.kiosk-close)")
             .ok()
             .flatten()
-            .and_then(|el| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(el).ok());
+            .and_then(|el| el.dyn_into::<HtmlElement>().ok());
         let _ = first.map(|el| el.focus());
     });
     let on_key = move |ev: KeyboardEvent| {
@@ -61,6 +82,35 @@ pub fn Overlay(title: &'static str, children: Children) -> impl IntoView {
             </div>
             {children()}
         </div>
+    }
+}
+
+/// The focused element of a document or shadow root.
+fn active_element(root: &Node) -> Option<HtmlElement> {
+    let active = if let Some(document) = root.dyn_ref::<web_sys::Document>() {
+        document.active_element()
+    } else {
+        root.dyn_ref::<web_sys::ShadowRoot>()?.active_element()
+    };
+    active?.dyn_into::<HtmlElement>().ok()
+}
+
+/// Gives focus back when a dialog closes: to the element that had it when
+/// the dialog opened, or, if that is gone (the cart's Checkout button once
+/// checkout replaced the cart), to the cart button.
+fn focus_back(root: &Node, opener: Option<HtmlElement>) {
+    let fallback = || {
+        let found = if let Some(document) = root.dyn_ref::<web_sys::Document>() {
+            document.query_selector(".kiosk-cart-button")
+        } else {
+            root.dyn_ref::<web_sys::ShadowRoot>()?
+                .query_selector(".kiosk-cart-button")
+        };
+        found.ok().flatten()?.dyn_into::<HtmlElement>().ok()
+    };
+    let target = opener.filter(|el| el.is_connected()).or_else(fallback);
+    if let Some(target) = target {
+        let _ = target.focus();
     }
 }
 
