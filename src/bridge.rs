@@ -17,7 +17,9 @@
 //! `data-merchant` attribute and the creative's `merchant` parameter. A
 //! widget answers only an ad of its own merchant; without a merchant on
 //! either side there is no bridge and the ad looks for a session on its
-//! own.
+//! own. A publisher that knows where its ads are served from lists those
+//! origins in `data-ad-origins`; the widget (and its loader) then answers
+//! hellos only from frames of those origins ([`origin_allowed`]).
 //!
 //! Every message is a plain object with `kiosk: "bridge"` and `v: 1`
 //! (see [`Message`] for the types). Anything else that reaches a listener
@@ -254,13 +256,24 @@ pub fn serve(shop: Shop) {
     announce_here(&window);
 }
 
+/// Whether a hello from a frame of `origin` may be answered, given the
+/// widget's `data-ad-origins` list (`allowed`; empty allows every origin).
+pub fn origin_allowed(allowed: &[String], origin: &str) -> bool {
+    allowed.is_empty() || allowed.iter().any(|listed| listed == origin)
+}
+
 /// Answers one message that reached the page's window: a `hello` of this
-/// widget's merchant with exactly one port. Everything else is ignored.
+/// widget's merchant with exactly one port, from an allowed origin.
+/// Everything else is ignored.
 fn welcome(shop: Shop, links: SharedLinks, merchant: &str, event: &web_sys::MessageEvent) {
     let Some(Message::Hello { merchant: asked }) = Message::parse(&event.data()) else {
         return;
     };
     if asked != merchant {
+        return;
+    }
+    let allowed = shop.config.with_value(|c| c.ad_origins.clone());
+    if !origin_allowed(&allowed, &event.origin()) {
         return;
     }
     let ports = event.ports();

@@ -45,6 +45,12 @@ pub struct AdConfig {
     pub fallback_image: Option<String>,
     /// BCP 47 locale for prices and text.
     pub locale: String,
+    /// The cart widget's only: the origins whose frames may join its
+    /// session over the bridge (`data-ad-origins`, space-separated, as
+    /// `MessageEvent.origin` names them: `https://ads.example`, or `null`
+    /// for a frame sandboxed without `allow-same-origin`). Empty: any frame
+    /// that names the widget's merchant.
+    pub ad_origins: Vec<String>,
 }
 
 /// The placement an ad fills when its URL names none.
@@ -97,6 +103,8 @@ impl AdConfig {
             landing: param("landing"),
             fallback_image: param("fallback"),
             locale: param("locale").unwrap_or_else(|| browser_locale.to_string()),
+            // Only the widget answers the bridge, so only it lists origins.
+            ad_origins: Vec::new(),
         }
     }
 

@@ -57,7 +57,8 @@ pub enum MountError {
 }
 
 /// The widget's settings from the host element's `data-platform`,
-/// `data-key`, `data-merchant` and `data-locale` attributes.
+/// `data-key`, `data-merchant`, `data-locale` and `data-ad-origins`
+/// attributes.
 pub fn config_from(host: &web_sys::Element) -> AdConfig {
     let attribute = |name: &str| host.get_attribute(name).filter(|v| !v.trim().is_empty());
     AdConfig {
@@ -68,6 +69,9 @@ pub fn config_from(host: &web_sys::Element) -> AdConfig {
         key: attribute("data-key").unwrap_or_default(),
         merchant: attribute("data-merchant"),
         locale: attribute("data-locale").unwrap_or_else(browser::language),
+        ad_origins: attribute("data-ad-origins")
+            .map(|list| list.split_whitespace().map(str::to_string).collect())
+            .unwrap_or_default(),
         ..AdConfig::default()
     }
 }

@@ -12,7 +12,8 @@ use kiosk::config::AdConfig;
 use kiosk::host::Host;
 use kiosk::shop::Shop;
 use kiosk::widget::{
-    mount, start, MountError, HOST_TAG, MOUNTED_ATTRIBUTE, READY_ATTRIBUTE, UNAVAILABLE_ATTRIBUTE,
+    config_from, mount, start, MountError, HOST_TAG, MOUNTED_ATTRIBUTE, READY_ATTRIBUTE,
+    UNAVAILABLE_ATTRIBUTE,
 };
 use kiosk_wire::{Cart, Session};
 use leptos::prelude::Set;
@@ -397,6 +398,65 @@ async fn bridge_answers_its_merchant_and_ignores_the_rest() {
         assert!(heard.borrow().is_empty(), "message {index} was answered");
     }
     assert_eq!(*errors.borrow(), 0, "nothing was thrown on the page");
+}
+
+/// A widget whose publisher listed where its ads come from
+/// (`data-ad-origins`) answers hellos from those origins only: a frame of
+/// another origin that names the merchant hears nothing.
+#[wasm_bindgen_test]
+async fn bridge_answers_only_the_listed_ad_origins() {
+    let here = web_sys::window().unwrap().location().origin().unwrap();
+    let strict = mount(
+        &host(),
+        AdConfig {
+            merchant: Some("m_strict".into()),
+            ad_origins: vec!["https://ads.example".into()],
+            ..offline()
+        },
+    )
+    .unwrap();
+    strict.session.set(Some(session(0)));
+    let listed = mount(
+        &host(),
+        AdConfig {
+            merchant: Some("m_listed".into()),
+            ad_origins: vec!["https://ads.example".into(), here.clone()],
+            ..offline()
+        },
+    )
+    .unwrap();
+    listed.session.set(Some(session(0)));
+    settle().await;
+
+    let hello = |merchant: &str| {
+        Message::Hello {
+            merchant: merchant.into(),
+        }
+        .to_js()
+    };
+    let refused = post_with_port(&hello("m_strict"));
+    let answered = post_with_port(&hello("m_listed"));
+    assert_eq!(
+        first_answer(&answered).await,
+        Some(Message::Session {
+            merchant: "m_listed".into(),
+            token: "kst_w".into()
+        })
+    );
+    settle().await;
+    assert!(
+        refused.borrow().is_empty(),
+        "{here} is not among the listed origins, yet was answered"
+    );
+    // The attribute is read as the loader passes it on.
+    let element = host();
+    element
+        .set_attribute("data-ad-origins", " https://ads.example  null ")
+        .unwrap();
+    assert_eq!(
+        config_from(&element).ad_origins,
+        ["https://ads.example", "null"]
+    );
 }
 
 /// An ad that says hello before the widget knows its session hears

@@ -3,7 +3,8 @@
  *
  *   <script async src="https://PLATFORM/kiosk.js"
  *           data-platform="https://PLATFORM" data-key="pk_..."
- *           data-merchant="m_..." data-locale="de-DE"></script>
+ *           data-merchant="m_..." data-locale="de-DE"
+ *           data-ad-origins="https://ads.example"></script>
  *
  * It adds a <kiosk-cart> element and, after the page's load event, loads the
  * widget (wasm) from the platform, so it never holds up the page. The same
@@ -12,7 +13,9 @@
  * With data-merchant it also puts the session bridge's hidden locator frame
  * (name "__kioskLocator") into the page at once, answers ad units' hellos
  * before the widget runs, and keeps those messages for the widget (see
- * src/bridge.rs and the README for the message format).
+ * src/bridge.rs and the README for the message format). With
+ * data-ad-origins (space-separated) only frames of those origins are
+ * answered.
  */
 (function () {
   "use strict";
@@ -24,12 +27,13 @@
   var assets = script.getAttribute("data-assets") || platform + "/ad/widget/";
   var host = document.createElement("kiosk-cart");
   host.setAttribute("data-platform", platform);
-  ["key", "merchant", "locale"].forEach(function (name) {
+  ["key", "merchant", "locale", "ad-origins"].forEach(function (name) {
     var value = script.getAttribute("data-" + name);
     if (value) host.setAttribute("data-" + name, value);
   });
 
   var merchant = host.getAttribute("data-merchant");
+  var adOrigins = (host.getAttribute("data-ad-origins") || "").split(/\s+/).filter(Boolean);
   if (merchant) {
     // An ad's hello is answered at once (with the session this page
     // remembers, or "pending"), then kept for the widget.
@@ -39,6 +43,7 @@
       if (!hello || hello.kiosk !== "bridge") return;
       early.queue.push(event);
       if (hello.v !== 1 || hello.type !== "hello" || hello.merchant !== merchant || event.ports.length !== 1) return;
+      if (adOrigins.length && adOrigins.indexOf(event.origin) < 0) return;
       try { token = localStorage.getItem("kiosk.session@" + platform); } catch (e) { /* storage forbidden */ }
       event.ports[0].postMessage(token
         ? { kiosk: "bridge", v: 1, type: "session", merchant: merchant, token: token }
