@@ -1,6 +1,6 @@
 //! The feedback loop's figures: how fast what happens reaches the people
-//! watching (an accepted event to the merchant's feed, a price change to
-//! a subscribed ad), and how the simulator's shoppers move a learning
+//! watching (an accepted event to the merchant's feed, a price change, by
+//! hand or by a rule, to a subscribed ad and to the feed), and how the simulator's shoppers move a learning
 //! placement towards the product that converts.
 
 use std::time::{Duration, Instant};
@@ -59,6 +59,7 @@ pub async fn run() -> anyhow::Result<()> {
     )
     .await?;
     let mut to_ad = Vec::with_capacity(SAMPLES);
+    let mut change_to_feed = Vec::with_capacity(SAMPLES);
     for i in 0..SAMPLES {
         let started = Instant::now();
         client
@@ -68,8 +69,12 @@ pub async fn run() -> anyhow::Result<()> {
             .send()
             .await?
             .error_for_status()?;
-        ad.wait_for("product").await?;
-        to_ad.push(started.elapsed().as_secs_f64() * 1000.0);
+        let (ad_ms, feed_ms) = tokio::try_join!(
+            arrival(&mut ad, "product", started),
+            arrival(&mut feed, "product", started)
+        )?;
+        to_ad.push(ad_ms);
+        change_to_feed.push(feed_ms);
     }
 
     // A rule that fires on one view with a cart and reverts on a view
@@ -88,6 +93,7 @@ pub async fn run() -> anyhow::Result<()> {
         .json()
         .await?;
     let mut rule_to_ad = Vec::with_capacity(SAMPLES);
+    let mut rule_to_feed = Vec::with_capacity(SAMPLES);
     for i in 0..SAMPLES {
         let view = json!({ "id": format!("rv-{i}"), "kind": "product_view", "session": session.id,
                            "placement": "pl_sidebar", "product": "prd_sun-hat" });
@@ -105,8 +111,12 @@ pub async fn run() -> anyhow::Result<()> {
             .send()
             .await?
             .error_for_status()?;
-        ad.wait_for("product").await?;
-        rule_to_ad.push(started.elapsed().as_secs_f64() * 1000.0);
+        let (ad_ms, feed_ms) = tokio::try_join!(
+            arrival(&mut ad, "product", started),
+            arrival(&mut feed, "price_change", started)
+        )?;
+        rule_to_ad.push(ad_ms);
+        rule_to_feed.push(feed_ms);
     }
     let rule_id = rule["id"].as_str().unwrap_or_default();
     client
@@ -120,7 +130,9 @@ pub async fn run() -> anyhow::Result<()> {
     for (name, samples) in [
         ("event -> merchant feed", &mut to_feed),
         ("price change -> ad", &mut to_ad),
+        ("price change -> feed", &mut change_to_feed),
         ("rule's events -> ad", &mut rule_to_ad),
+        ("rule's events -> feed", &mut rule_to_feed),
     ] {
         samples.sort_by(f64::total_cmp);
         println!(
@@ -166,6 +178,12 @@ pub async fn run() -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// Milliseconds from `started` until `stream` delivers an event named `name`.
+async fn arrival(stream: &mut Sse, name: &str, started: Instant) -> anyhow::Result<f64> {
+    stream.wait_for(name).await?;
+    Ok(started.elapsed().as_secs_f64() * 1000.0)
 }
 
 /// A Server-Sent Events stream read until named events arrive.

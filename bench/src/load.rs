@@ -155,18 +155,33 @@ async fn start_hello() -> anyhow::Result<String> {
     Ok(url)
 }
 
+/// The products the load scripts name (carts, checkouts, events).
+const CARTED: [&str; 4] = [
+    "prd_camp-mug",
+    "prd_merino-tee",
+    "prd_trail-runner",
+    "prd_stove",
+];
+
 /// The platform on a fresh SQLite file with the demo store and stock high
-/// enough that no run sells out.
+/// enough that no run sells out: every product the placement shows and
+/// every product a script names.
 pub async fn start_platform(dir: &Path) -> anyhow::Result<(String, Store)> {
     let store = Store::open(&dir.join("bench.db")).await?;
     seed::demo(&store).await?;
+    let mut ids: Vec<String> = CARTED.iter().map(|id| id.to_string()).collect();
     for product in store.placement_products("pl_leaderboard").await? {
+        ids.push(product.id);
+    }
+    ids.sort();
+    ids.dedup();
+    for id in ids {
         let update = ProductUpdate {
             stock: Some(100_000_000),
             ..ProductUpdate::default()
         };
         store
-            .update_product(seed::DEMO_MERCHANT, &product.id, &update)
+            .update_product(seed::DEMO_MERCHANT, &id, &update)
             .await?;
     }
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
