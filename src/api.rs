@@ -73,11 +73,15 @@ impl Platform {
     }
 
     /// The ad's one boot request: the placement's products and the session
-    /// (`token`'s if it is still valid, else a new one) with its cart.
+    /// with its cart. The platform resumes the first session it still
+    /// knows of: `handed` (the page's cart widget gave it), the platform's
+    /// partitioned cookie, `remembered` (this frame's storage); else it
+    /// makes a new one.
     pub async fn boot(
         &self,
         placement: &str,
-        token: Option<&str>,
+        handed: Option<&str>,
+        remembered: Option<&str>,
     ) -> Result<PlacementProducts, ApiFailure> {
         let url = self.url(&format!(
             "/v1/placements/{}/products?session=new",
@@ -86,8 +90,11 @@ impl Platform {
         // With credentials, the platform's partitioned session cookie goes
         // along and comes back: it finds the session again when this
         // frame's own storage was cleared.
-        let request = Request::get(&url).credentials(RequestCredentials::Include);
-        send(with_token(request, token)).await
+        let mut request = Request::get(&url).credentials(RequestCredentials::Include);
+        if let Some(remembered) = remembered {
+            request = request.header("Kiosk-Remembered-Session", remembered);
+        }
+        send(with_token(request, handed)).await
     }
 
     /// The shopper's session: `token`'s if the platform still knows it,

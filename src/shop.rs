@@ -218,7 +218,7 @@ impl Shop {
             if let Ok(answer) = shop
                 .platform
                 .get_value()
-                .boot(&config.placement, token.as_deref())
+                .boot(&config.placement, token.as_deref(), None)
                 .await
             {
                 shop.products.set(answer.products);

@@ -233,6 +233,54 @@ async fn placement_resumes_session_with_cart() {
     assert!(fresh.cart.lines.is_empty());
 }
 
+/// The placement read resumes the strongest session presented that the
+/// platform knows: the one the client was handed (Bearer, e.g. from the
+/// page's cart widget), then the partitioned cookie, then the frame's own
+/// remembered token (`Kiosk-Remembered-Session`).
+#[tokio::test]
+async fn placement_prefers_handed_then_cookie_then_remembered_session() {
+    let platform = Platform::start().await;
+    let handed = platform.session().await;
+    let cookie = platform.session().await;
+    let remembered = platform.session().await;
+    let read = |bearer: Option<&str>, cookie: Option<&str>, remembered: Option<&str>| {
+        let mut request = platform
+            .client
+            .get(platform.url("/v1/placements/pl_sidebar/products?session=new"));
+        if let Some(token) = bearer {
+            request = request.bearer_auth(token);
+        }
+        if let Some(token) = cookie {
+            request = request.header("cookie", format!("kiosk_session={token}"));
+        }
+        if let Some(token) = remembered {
+            request = request.header("kiosk-remembered-session", token);
+        }
+        async move {
+            let response = request.send().await.unwrap();
+            assert_eq!(response.status(), StatusCode::OK);
+            let body: PlacementProducts = response.json().await.unwrap();
+            body.session.unwrap().id
+        }
+    };
+    let all = read(
+        Some(&handed.token),
+        Some(&cookie.token),
+        Some(&remembered.token),
+    )
+    .await;
+    assert_eq!(all, handed.id);
+    let no_bearer = read(None, Some(&cookie.token), Some(&remembered.token)).await;
+    assert_eq!(no_bearer, cookie.id);
+    let remembered_only = read(None, None, Some(&remembered.token)).await;
+    assert_eq!(remembered_only, remembered.id);
+    // Tokens the platform no longer knows are passed over, not errors.
+    let stale_first = read(Some("kst_stale"), Some("kst_gone"), Some(&remembered.token)).await;
+    assert_eq!(stale_first, remembered.id);
+    let none_known = read(Some("kst_stale"), None, Some("kst_gone")).await;
+    assert!(![handed.id, cookie.id, remembered.id].contains(&none_known));
+}
+
 /// A stale token without `?session=new` is a 404 `session_not_found`; an
 /// unknown `session` value a 400 `invalid_query`.
 #[tokio::test]

@@ -52,15 +52,15 @@ pub fn AdUnit(config: AdConfig, host: Host) -> impl IntoView {
     spawn_local(async move {
         shop.host.with_value(|host| host.clone()).ready().await;
         // The page's cart widget first (the shopper's cart on this site),
-        // then the frame's own storage, else the platform makes a new one.
-        let token = match crate::bridge::join(shop).await {
-            Some(token) => Some(token),
-            None => shop.remembered_token(),
-        };
+        // then the platform's partitioned cookie (which the boot request
+        // carries), then the frame's own storage, else the platform makes
+        // a new one (DESIGN.md, sessions across origins).
+        let handed = crate::bridge::join(shop).await;
+        let remembered = shop.remembered_token();
         let platform = shop.platform.get_value();
         let answer = browser::with_timeout(
             BOOT_TIMEOUT_MS,
-            platform.boot(&config.placement, token.as_deref()),
+            platform.boot(&config.placement, handed.as_deref(), remembered.as_deref()),
         )
         .await;
         let Some(Ok(answer)) = answer else {

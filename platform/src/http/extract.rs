@@ -172,6 +172,42 @@ impl<S: Send + Sync> FromRequestParts<S> for SessionToken {
     }
 }
 
+/// The header in which a client presents the session token it remembered
+/// itself (the ad's frame storage), weaker than the cookie.
+pub const REMEMBERED_SESSION: &str = "kiosk-remembered-session";
+
+/// Every session token a placement read presents, strongest first, as
+/// DESIGN.md orders them: `Authorization: Bearer` (a session the client was
+/// handed, e.g. by the page's cart widget), then the partitioned
+/// `kiosk_session` cookie (shared by every ad of the platform on the same
+/// top-level site), then `Kiosk-Remembered-Session` (the frame's own
+/// storage). The first one the platform still knows wins.
+#[derive(Clone, Debug)]
+pub struct PresentedSessions(pub Vec<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for PresentedSessions {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self> {
+        let remembered = parts
+            .headers
+            .get(REMEMBERED_SESSION)
+            .and_then(|value| value.to_str().ok())
+            .map(|value| value.trim().to_string())
+            .filter(|value| !value.is_empty());
+        let mut tokens: Vec<String> = [
+            bearer(&parts.headers),
+            cookie(&parts.headers, SESSION_COOKIE),
+            remembered,
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        tokens.dedup();
+        Ok(PresentedSessions(tokens))
+    }
+}
+
 /// The value of an `Authorization: Bearer ...` header.
 pub fn bearer(headers: &HeaderMap) -> Option<String> {
     let value = headers.get(AUTHORIZATION)?.to_str().ok()?;

@@ -22,7 +22,8 @@ use crate::keys::KeyKind;
 
 /// Request headers a browser client may send.
 const ALLOWED_HEADERS: &str =
-    "authorization, content-type, idempotency-key, kiosk-expected-total, accept";
+    "authorization, content-type, idempotency-key, kiosk-expected-total, \
+     kiosk-remembered-session, accept";
 /// Methods the API answers cross-origin.
 const ALLOWED_METHODS: &str = "GET, POST, PATCH, PUT, DELETE, OPTIONS";
 /// How long a browser may cache a preflight answer, in seconds.

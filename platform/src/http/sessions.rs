@@ -17,7 +17,8 @@ use kiosk_wire::{
 use serde::Deserialize;
 
 use super::extract::{
-    json_from_bytes, session_cookie, ApiJson, ApiPath, ApiQuery, RawBody, SessionToken,
+    json_from_bytes, session_cookie, ApiJson, ApiPath, ApiQuery, PresentedSessions, RawBody,
+    SessionToken,
 };
 use super::AppState;
 use crate::error::{Error, Result};
@@ -94,7 +95,9 @@ pub struct PlacementQuery {
 
 /// `GET /v1/placements/{placement}/products`: the placement's products and,
 /// when the request presents a session token or asks for `?session=new`,
-/// the session with its cart, so an ad paints after one round trip. The
+/// the session with its cart, so an ad paints after one round trip. Of the
+/// tokens presented, the first the platform knows wins ([`PresentedSessions`]
+/// gives their order). The
 /// products are chosen by the placement's policy (`crate::optimise`):
 /// never out of stock, pins first, exclusions never; under `thompson`, from
 /// live outcomes, with products already in the session's cart replaced by
@@ -102,7 +105,7 @@ pub struct PlacementQuery {
 pub async fn placement_products(
     State(state): State<AppState>,
     ApiPath(placement): ApiPath<String>,
-    token: SessionToken,
+    presented: PresentedSessions,
     ApiQuery(query): ApiQuery<PlacementQuery>,
 ) -> Result<Response> {
     let create = match query.session.as_deref() {
@@ -116,14 +119,20 @@ pub async fn placement_products(
     };
     let candidates = state.store.placement_candidates(&placement).await?;
 
-    let resumed = match &token.0 {
-        Some(secret) => match state.store.session_by_token(secret).await {
-            Ok(record) => Some(load(&state, record, secret.clone()).await?),
-            Err(Error::SessionNotFound) if create => None,
+    let mut resumed = None;
+    for secret in &presented.0 {
+        match state.store.session_by_token(secret).await {
+            Ok(record) => {
+                resumed = Some(load(&state, record, secret.clone()).await?);
+                break;
+            }
+            Err(Error::SessionNotFound) => {}
             Err(err) => return Err(err),
-        },
-        None => None,
-    };
+        }
+    }
+    if resumed.is_none() && !create && !presented.0.is_empty() {
+        return Err(Error::SessionNotFound);
+    }
     let session = match resumed {
         Some(session) => Some(session),
         None if create => {
