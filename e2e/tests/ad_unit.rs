@@ -555,6 +555,21 @@ async fn ad_sells_inside_an_mraid_container() {
         "{calls:?}"
     );
     assert!(calls.contains(&"expand".to_string()), "{calls:?}");
+    // The ad asked the platform for products only once the container was
+    // ready (the stub turns ready 200 ms after it loads).
+    let waited = browser
+        .eval(
+            "const boot = performance.getEntriesByType('resource')
+               .find(e => e.name.includes('/v1/placements/'));
+             return [boot ? boot.startTime : null, window.__mraidReadyAt ?? null];",
+        )
+        .await
+        .unwrap();
+    let (boot_at, ready_at) = (waited[0].as_f64(), waited[1].as_f64());
+    assert!(
+        matches!((boot_at, ready_at), (Some(boot), Some(ready)) if boot >= ready),
+        "boot request at {boot_at:?} ms, container ready at {ready_at:?} ms"
+    );
     assert_eq!(order_count(&platform).await, 1);
 
     browser.close().await.unwrap();
