@@ -5,8 +5,7 @@
 
 mod common;
 
-use std::time::Duration;
-
+use common::sse::Subscription;
 use common::{assert_error, checkout_body, Platform};
 use kiosk_platform::keys::KeyKind;
 use kiosk_platform::seed::DEMO_MERCHANT;
@@ -17,9 +16,6 @@ use kiosk_wire::{
 };
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-
-/// A guard against a hung stream, not a timing assertion.
-const HANG_GUARD: Duration = Duration::from_secs(20);
 
 /// A session that came from `placement` through campaign `campaign`.
 async fn attributed_session(platform: &Platform, placement: &str, campaign: &str) -> Session {
@@ -403,42 +399,6 @@ async fn product_list_has_every_product_of_the_merchant() {
     );
 }
 
-/// Reads a Server-Sent Events response event by event.
-struct Stream {
-    response: reqwest::Response,
-    buffer: String,
-}
-
-impl Stream {
-    /// The next event's name and data (keep-alive comments skipped).
-    async fn next(&mut self) -> (String, String) {
-        tokio::time::timeout(HANG_GUARD, async {
-            loop {
-                if let Some(end) = self.buffer.find("\n\n") {
-                    let frame: String = self.buffer.drain(..end + 2).collect();
-                    let mut event = String::new();
-                    let mut data = String::new();
-                    for line in frame.lines() {
-                        if let Some(name) = line.strip_prefix("event:") {
-                            event = name.trim().to_string();
-                        } else if let Some(value) = line.strip_prefix("data:") {
-                            data.push_str(value.trim_start());
-                        }
-                    }
-                    if !event.is_empty() {
-                        return (event, data);
-                    }
-                    continue;
-                }
-                let chunk = self.response.chunk().await.unwrap().expect("stream ended");
-                self.buffer.push_str(&String::from_utf8_lossy(&chunk));
-            }
-        })
-        .await
-        .expect("no event arrived")
-    }
-}
-
 async fn ticket(platform: &Platform, key: &str) -> FeedTicket {
     let response = platform
         .client
@@ -463,14 +423,8 @@ async fn feed_ticket_opens_the_feed_once() {
     assert!(issued.expires_at > kiosk_platform::token::now_ms());
     assert!(!platform.db.contains(&issued.ticket).await);
 
-    let url = platform.url(&format!("/v1/merchant/feed?ticket={}", issued.ticket));
-    let response = platform.client.get(&url).send().await.unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-    let mut feed = Stream {
-        response,
-        buffer: String::new(),
-    };
-    assert_eq!(feed.next().await.0, "ready");
+    let path = format!("/v1/merchant/feed?ticket={}", issued.ticket);
+    let mut feed = Subscription::open(&platform, &path, None).await;
     let shopper = attributed_session(&platform, "pl_sidebar", "spring").await;
     post_events(
         &platform,
@@ -486,7 +440,12 @@ async fn feed_ticket_opens_the_feed_once() {
         other => panic!("unexpected {other:?}"),
     }
 
-    let again = platform.client.get(&url).send().await.unwrap();
+    let again = platform
+        .client
+        .get(platform.url(&path))
+        .send()
+        .await
+        .unwrap();
     assert_error(again, StatusCode::UNAUTHORIZED, "unauthorized").await;
     let unknown = platform
         .client

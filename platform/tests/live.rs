@@ -4,8 +4,7 @@
 
 mod common;
 
-use std::time::Duration;
-
+use common::sse::Subscription;
 use common::{assert_error, checkout_body, Platform};
 use kiosk_platform::keys::KeyKind;
 use kiosk_platform::seed::DEMO_MERCHANT;
@@ -14,72 +13,30 @@ use kiosk_wire::{FeedItem, LiveUpdate, OrderConfirmation, OrderStatus, Product};
 use reqwest::StatusCode;
 use serde_json::json;
 
-/// A guard against a hung stream, not a timing assertion: every awaited
-/// event is already published when the test waits for it.
-const HANG_GUARD: Duration = Duration::from_secs(20);
-
-/// An open `GET /v1/live` stream, read event by event.
-struct Subscription {
-    response: reqwest::Response,
-    buffer: String,
+/// Subscribes to `placement`'s live stream, as `token`'s session if given,
+/// and waits for the `ready` event.
+async fn subscribe(platform: &Platform, placement: &str, token: Option<&str>) -> Subscription {
+    subscribe_to(platform, &format!("/v1/live?placement={placement}"), token).await
 }
 
+/// Subscribes to any stream at `path`, presenting `token` as bearer, checks
+/// it is served as an event stream, and waits for the `ready` event.
+async fn subscribe_to(platform: &Platform, path: &str, token: Option<&str>) -> Subscription {
+    let mut request = platform.client.get(platform.url(path));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/event-stream"));
+    Subscription::after_ready(response).await
+}
+
+// What these tests read from a stream.
 impl Subscription {
-    /// Subscribes and waits for the `ready` event, after which every
-    /// published change is delivered.
-    async fn open(platform: &Platform, placement: &str, token: Option<&str>) -> Subscription {
-        Subscription::open_path(platform, &format!("/v1/live?placement={placement}"), token).await
-    }
-
-    /// Subscribes to any stream at `path`, presenting `token` as bearer.
-    async fn open_path(platform: &Platform, path: &str, token: Option<&str>) -> Subscription {
-        let mut request = platform.client.get(platform.url(path));
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        let response = request.send().await.unwrap();
-        assert_eq!(response.status(), StatusCode::OK);
-        assert!(response.headers()["content-type"]
-            .to_str()
-            .unwrap()
-            .starts_with("text/event-stream"));
-        let mut subscription = Subscription {
-            response,
-            buffer: String::new(),
-        };
-        let (event, _) = subscription.next().await;
-        assert_eq!(event, "ready");
-        subscription
-    }
-
-    /// The next event's name and data (keep-alive comments skipped).
-    async fn next(&mut self) -> (String, String) {
-        tokio::time::timeout(HANG_GUARD, async {
-            loop {
-                if let Some(end) = self.buffer.find("\n\n") {
-                    let frame: String = self.buffer.drain(..end + 2).collect();
-                    let mut event = String::new();
-                    let mut data = String::new();
-                    for line in frame.lines() {
-                        if let Some(name) = line.strip_prefix("event:") {
-                            event = name.trim().to_string();
-                        } else if let Some(value) = line.strip_prefix("data:") {
-                            data.push_str(value.trim_start());
-                        }
-                    }
-                    if !event.is_empty() {
-                        return (event, data);
-                    }
-                    continue;
-                }
-                let chunk = self.response.chunk().await.unwrap().expect("stream ended");
-                self.buffer.push_str(&String::from_utf8_lossy(&chunk));
-            }
-        })
-        .await
-        .expect("no live event arrived")
-    }
-
     /// The next event, parsed.
     async fn update(&mut self) -> LiveUpdate {
         let (event, data) = self.next().await;
@@ -115,7 +72,7 @@ async fn patch_product(
 async fn price_change_reaches_placement_subscribers() {
     let platform = Platform::start().await;
     let key = platform.secret_key().await;
-    let mut live = Subscription::open(&platform, "pl_sidebar", None).await;
+    let mut live = subscribe(&platform, "pl_sidebar", None).await;
 
     let response = patch_product(
         &platform,
@@ -144,7 +101,7 @@ async fn price_change_reaches_placement_subscribers() {
 async fn variant_change_reaches_subscribers_as_its_product() {
     let platform = Platform::start().await;
     let key = platform.secret_key().await;
-    let mut live = Subscription::open(&platform, "pl_sidebar", None).await;
+    let mut live = subscribe(&platform, "pl_sidebar", None).await;
 
     let response = patch_product(
         &platform,
@@ -172,7 +129,7 @@ async fn variant_change_reaches_subscribers_as_its_product() {
 async fn checkout_pushes_stock_and_cart() {
     let platform = Platform::start().await;
     let session = platform.session_with("prd_day-pack", 1).await;
-    let mut live = Subscription::open(&platform, "pl_sidebar", Some(&session.token)).await;
+    let mut live = subscribe(&platform, "pl_sidebar", Some(&session.token)).await;
 
     let response = platform
         .checkout(&session.token, "k", &checkout_body())
@@ -202,7 +159,7 @@ async fn cart_changes_reach_only_their_session() {
     let platform = Platform::start().await;
     let mine = platform.session().await;
     let theirs = platform.session().await;
-    let mut live = Subscription::open(&platform, "pl_sidebar", Some(&mine.token)).await;
+    let mut live = subscribe(&platform, "pl_sidebar", Some(&mine.token)).await;
 
     platform.add_ok(&theirs.token, "prd_bottle", 1).await;
     platform.add_ok(&mine.token, "prd_camp-mug", 2).await;
@@ -247,7 +204,7 @@ async fn other_merchants_changes_are_filtered() {
         .await
         .unwrap();
     let key = platform.secret_key().await;
-    let mut live = Subscription::open(&platform, "pl_sidebar", None).await;
+    let mut live = subscribe(&platform, "pl_sidebar", None).await;
 
     patch_product(&platform, &other_key, "prd_other", json!({ "stock": 1 })).await;
     patch_product(&platform, &key, "prd_bottle", json!({ "stock": 1 })).await;
@@ -303,7 +260,7 @@ async fn session_parameter_streams_the_cart_alone() {
     let key = platform.secret_key().await;
     let session = platform.session().await;
     let path = format!("/v1/live?session={}", session.token);
-    let mut live = Subscription::open_path(&platform, &path, None).await;
+    let mut live = subscribe_to(&platform, &path, None).await;
 
     let changed = patch_product(&platform, &key, "prd_bottle", json!({ "stock": 3 })).await;
     assert_eq!(changed.status(), StatusCode::OK);
@@ -388,7 +345,7 @@ async fn merchant_feed_carries_events_and_orders() {
     let platform = Platform::start().await;
     let key = platform.secret_key().await;
     let session = platform.session_with("prd_stove", 1).await;
-    let mut feed = Subscription::open_path(&platform, "/v1/merchant/feed", Some(&key)).await;
+    let mut feed = subscribe_to(&platform, "/v1/merchant/feed", Some(&key)).await;
 
     let click = json!([{ "id": "c1", "kind": "click", "session": session.id,
                          "placement": "pl_sidebar", "campaign": "spring" }]);

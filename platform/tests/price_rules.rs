@@ -6,8 +6,7 @@
 
 mod common;
 
-use std::time::Duration;
-
+use common::sse::Subscription;
 use common::{assert_error, Platform};
 use kiosk_wire::{
     FeedItem, LiveUpdate, PriceChangeReason, PriceHistory, PriceRule, PriceRuleList, RuleFigures,
@@ -16,61 +15,8 @@ use kiosk_wire::{
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-/// A guard against a hung stream or wait, not a timing assertion: every
-/// awaited change follows from what the test already did.
-const HANG_GUARD: Duration = Duration::from_secs(20);
-
-/// An open SSE stream, read event by event.
-struct Stream {
-    response: reqwest::Response,
-    buffer: String,
-}
-
-impl Stream {
-    /// Opens `path` (with `key` as bearer, if any) and waits for `ready`.
-    async fn open(platform: &Platform, path: &str, key: Option<&str>) -> Stream {
-        let mut request = platform.client.get(platform.url(path));
-        if let Some(key) = key {
-            request = request.bearer_auth(key);
-        }
-        let response = request.send().await.unwrap();
-        assert_eq!(response.status(), StatusCode::OK);
-        let mut stream = Stream {
-            response,
-            buffer: String::new(),
-        };
-        assert_eq!(stream.next().await.0, "ready");
-        stream
-    }
-
-    /// The next event's name and data.
-    async fn next(&mut self) -> (String, String) {
-        tokio::time::timeout(HANG_GUARD, async {
-            loop {
-                if let Some(end) = self.buffer.find("\n\n") {
-                    let frame: String = self.buffer.drain(..end + 2).collect();
-                    let mut event = String::new();
-                    let mut data = String::new();
-                    for line in frame.lines() {
-                        if let Some(name) = line.strip_prefix("event:") {
-                            event = name.trim().to_string();
-                        } else if let Some(value) = line.strip_prefix("data:") {
-                            data.push_str(value.trim_start());
-                        }
-                    }
-                    if !event.is_empty() {
-                        return (event, data);
-                    }
-                    continue;
-                }
-                let chunk = self.response.chunk().await.unwrap().expect("stream ended");
-                self.buffer.push_str(&String::from_utf8_lossy(&chunk));
-            }
-        })
-        .await
-        .expect("no event arrived")
-    }
-
+// What these tests read from the ad's stream and the merchant's feed.
+impl Subscription {
     /// The next live product update's price of `product`, skipping others.
     async fn price_of(&mut self, product: &str) -> i64 {
         loop {
@@ -187,8 +133,8 @@ async fn a_rule_fires_within_its_bounds_reverts_and_is_audited() {
     let key = platform.secret_key().await;
     let rule = create_rule(&platform, &key, &merino_rule(5000, true)).await;
     assert!(rule.enabled && !rule.active);
-    let mut ad = Stream::open(&platform, "/v1/live?placement=pl_sidebar", None).await;
-    let mut feed = Stream::open(&platform, "/v1/merchant/feed", Some(&key)).await;
+    let mut ad = Subscription::open(&platform, "/v1/live?placement=pl_sidebar", None).await;
+    let mut feed = Subscription::open(&platform, "/v1/merchant/feed", Some(&key)).await;
 
     // Nine views are not a full window yet: the dry run says so.
     outcomes(&platform, "pl_sidebar", "prd_merino-tee", 9, 0).await;
@@ -290,7 +236,7 @@ async fn the_discount_bounds_the_change_and_a_draft_can_be_tested() {
         .changes
         .is_empty());
 
-    let mut ad = Stream::open(&platform, "/v1/live?placement=pl_sidebar", None).await;
+    let mut ad = Subscription::open(&platform, "/v1/live?placement=pl_sidebar", None).await;
     create_rule(&platform, &key, &merino_rule(100, true)).await;
     assert_eq!(ad.price_of("prd_merino-tee").await, 4720);
 }
@@ -304,7 +250,7 @@ async fn a_disabled_rule_does_nothing() {
     let key = platform.secret_key().await;
     let disabled = create_rule(&platform, &key, &merino_rule(5000, false)).await;
     assert!(!disabled.enabled);
-    let mut ad = Stream::open(&platform, "/v1/live?placement=pl_sidebar", None).await;
+    let mut ad = Subscription::open(&platform, "/v1/live?placement=pl_sidebar", None).await;
     outcomes(&platform, "pl_sidebar", "prd_merino-tee", 10, 5).await;
 
     // The rule task works through products in turn: once a later product's
@@ -376,7 +322,7 @@ async fn a_disabled_rule_does_nothing() {
 async fn manual_price_edits_are_audited() {
     let platform = Platform::start().await;
     let key = platform.secret_key().await;
-    let mut feed = Stream::open(&platform, "/v1/merchant/feed", Some(&key)).await;
+    let mut feed = Subscription::open(&platform, "/v1/merchant/feed", Some(&key)).await;
     let response = platform
         .client
         .patch(platform.url("/v1/products/prd_bottle"))
@@ -417,7 +363,7 @@ async fn the_feed_carries_running_totals() {
     let platform = Platform::start().await;
     let key = platform.secret_key().await;
     let session = platform.session_with("prd_stove", 1).await;
-    let mut feed = Stream::open(&platform, "/v1/merchant/feed?totals=true", Some(&key)).await;
+    let mut feed = Subscription::open(&platform, "/v1/merchant/feed?totals=true", Some(&key)).await;
     let FeedItem::Totals { totals } = feed.feed_item("totals").await else {
         unreachable!("feed_item checks the name");
     };
@@ -539,7 +485,7 @@ async fn a_checkout_is_told_when_a_rule_changed_the_price() {
         session.cart.subtotal.as_ref().unwrap().amount_minor + shipping.price.amount_minor
     );
 
-    let mut ad = Stream::open(&platform, "/v1/live?placement=pl_sidebar", None).await;
+    let mut ad = Subscription::open(&platform, "/v1/live?placement=pl_sidebar", None).await;
     create_rule(&platform, &key, &merino_rule(5000, true)).await;
     outcomes(&platform, "pl_sidebar", "prd_merino-tee", 10, 5).await;
     assert_eq!(ad.price_of("prd_merino-tee").await, 5000);

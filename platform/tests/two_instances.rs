@@ -11,6 +11,7 @@ mod common;
 
 use std::time::Duration;
 
+use common::sse::Subscription;
 use common::{checkout_body, TestDb, DATABASE_URL_VAR};
 use kiosk_platform::keys::KeyKind;
 use kiosk_platform::seed::{self, DEMO_MERCHANT};
@@ -19,7 +20,7 @@ use kiosk_wire::{LiveUpdate, Session};
 use reqwest::{Client, StatusCode};
 use serde_json::json;
 
-/// A guard against a hung stream, not a timing assertion.
+/// A guard against a hung wait, not a timing assertion.
 const HANG_GUARD: Duration = Duration::from_secs(20);
 
 /// One instance: its own store (pool) on the shared database, its own live
@@ -60,34 +61,6 @@ async fn shared_database() -> TestDb {
     db
 }
 
-/// The next named event of an SSE response (keep-alives skipped).
-async fn next_event(response: &mut reqwest::Response, buffer: &mut String) -> (String, String) {
-    tokio::time::timeout(HANG_GUARD, async {
-        loop {
-            if let Some(end) = buffer.find("\n\n") {
-                let frame: String = buffer.drain(..end + 2).collect();
-                let mut event = String::new();
-                let mut data = String::new();
-                for line in frame.lines() {
-                    if let Some(name) = line.strip_prefix("event:") {
-                        event = name.trim().to_string();
-                    } else if let Some(value) = line.strip_prefix("data:") {
-                        data.push_str(value.trim_start());
-                    }
-                }
-                if !event.is_empty() {
-                    return (event, data);
-                }
-                continue;
-            }
-            let chunk = response.chunk().await.unwrap().expect("stream ended");
-            buffer.push_str(&String::from_utf8_lossy(&chunk));
-        }
-    })
-    .await
-    .expect("no live event arrived")
-}
-
 /// A price changed through instance A reaches an ad's live stream on
 /// instance B (and A's own subscribers too).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -104,16 +77,13 @@ async fn price_change_on_one_instance_reaches_subscribers_of_another() {
 
     let mut streams = Vec::new();
     for instance in [&b, &a] {
-        let mut response = client
+        let response = client
             .get(instance.url("/v1/live?placement=pl_sidebar"))
             .send()
             .await
             .unwrap();
         assert_eq!(response.status(), StatusCode::OK);
-        let mut buffer = String::new();
-        let (event, _) = next_event(&mut response, &mut buffer).await;
-        assert_eq!(event, "ready");
-        streams.push((response, buffer));
+        streams.push(Subscription::after_ready(response).await);
     }
 
     let patched = client
@@ -125,8 +95,8 @@ async fn price_change_on_one_instance_reaches_subscribers_of_another() {
         .unwrap();
     assert_eq!(patched.status(), StatusCode::OK);
 
-    for (response, buffer) in &mut streams {
-        let (event, data) = next_event(response, buffer).await;
+    for stream in &mut streams {
+        let (event, data) = stream.next().await;
         assert_eq!(event, "product");
         let LiveUpdate::Product { product } = serde_json::from_str(&data).unwrap() else {
             panic!("expected a product update: {data}");
@@ -174,15 +144,13 @@ async fn an_update_too_large_to_notify_reaches_the_other_instance() {
         .await
         .unwrap();
 
-    let mut response = client
+    let response = client
         .get(b.url("/v1/live?placement=pl_sidebar"))
         .send()
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
-    let mut buffer = String::new();
-    let (event, _) = next_event(&mut response, &mut buffer).await;
-    assert_eq!(event, "ready");
+    let mut stream = Subscription::after_ready(response).await;
 
     let patched = client
         .patch(a.url("/v1/products/prd_trail-runner"))
@@ -193,7 +161,7 @@ async fn an_update_too_large_to_notify_reaches_the_other_instance() {
         .unwrap();
     assert_eq!(patched.status(), StatusCode::OK);
 
-    let (event, data) = next_event(&mut response, &mut buffer).await;
+    let (event, data) = stream.next().await;
     assert_eq!(event, "product");
     assert!(data.len() > 8000, "the update is {} bytes", data.len());
     let LiveUpdate::Product { product } = serde_json::from_str(&data).unwrap() else {

@@ -1,12 +1,14 @@
 //! What every HTTP test file shares: a fresh database for each test, a real
 //! platform on `127.0.0.1:0` over it seeded with the demo store, and small
-//! request helpers.
+//! request helpers; `sse` reads the platform's event streams.
 //!
 //! The database is a temp SQLite file, or, when `KIOSK_TEST_DATABASE_URL`
 //! names a PostgreSQL server (a role allowed to create databases), a
 //! database of the test's own on that server, created for it and dropped
 //! after it. So the same tests run against both backends.
 #![allow(dead_code)]
+
+pub mod sse;
 
 use std::sync::Arc;
 
