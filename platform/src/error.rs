@@ -50,6 +50,8 @@ pub enum Error {
     ProductUnavailable(String),
     #[error("no placement with id {0:?}")]
     PlacementNotFound(String),
+    #[error("no merchant with id {0:?}")]
+    MerchantNotFound(String),
     #[error("no collection with id {0:?}")]
     CollectionNotFound(String),
 
@@ -153,6 +155,7 @@ impl Error {
             Error::VariantRequired(_) => (S::UNPROCESSABLE_ENTITY, "variant_required"),
             Error::ProductUnavailable(_) => (S::CONFLICT, "product_unavailable"),
             Error::PlacementNotFound(_) => (S::NOT_FOUND, "placement_not_found"),
+            Error::MerchantNotFound(_) => (S::NOT_FOUND, "merchant_not_found"),
             Error::CollectionNotFound(_) => (S::NOT_FOUND, "collection_not_found"),
             Error::SessionRequired => (S::UNAUTHORIZED, "session_required"),
             Error::SessionNotFound => (S::NOT_FOUND, "session_not_found"),

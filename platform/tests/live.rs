@@ -276,6 +276,34 @@ async fn session_parameter_streams_the_cart_alone() {
     }
 }
 
+/// A subscriber without a placement (the cart widget) that names its
+/// merchant also gets that merchant's product changes, so it can keep its
+/// cart's prices current.
+#[tokio::test]
+async fn session_with_merchant_also_gets_product_changes() {
+    let platform = Platform::start().await;
+    let key = platform.secret_key().await;
+    let session = platform.session().await;
+    let path = format!("/v1/live?session={}&merchant=m_northwind", session.token);
+    let mut live = subscribe_to(&platform, &path, None).await;
+
+    let changed = patch_product(
+        &platform,
+        &key,
+        "prd_camp-mug",
+        json!({ "price_minor": 1290 }),
+    )
+    .await;
+    assert_eq!(changed.status(), StatusCode::OK);
+    match live.update().await {
+        LiveUpdate::Product { product } => {
+            assert_eq!(product.id, "prd_camp-mug");
+            assert_eq!(product.price.amount_minor, 1290);
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+}
+
 /// The `session` parameter is the live stream's alone: other routes do not
 /// read a token from the query string.
 #[tokio::test]
@@ -292,8 +320,8 @@ async fn session_parameter_is_not_a_token_elsewhere() {
 }
 
 /// The stream needs a placement or a session (400 with neither), a known
-/// placement (404) and a known session, presented as a header or as the
-/// `session` parameter (404).
+/// placement (404), a known session, presented as a header or as the
+/// `session` parameter (404), and a known merchant if it names one (404).
 #[tokio::test]
 async fn live_stream_errors() {
     let platform = Platform::start().await;
@@ -326,6 +354,22 @@ async fn live_stream_errors() {
         .await
         .unwrap();
     assert_error(stale_parameter, StatusCode::NOT_FOUND, "session_not_found").await;
+    let session = platform.session().await;
+    let unknown_merchant = platform
+        .client
+        .get(platform.url(&format!(
+            "/v1/live?session={}&merchant=m_nope",
+            session.token
+        )))
+        .send()
+        .await
+        .unwrap();
+    assert_error(
+        unknown_merchant,
+        StatusCode::NOT_FOUND,
+        "merchant_not_found",
+    )
+    .await;
 }
 
 impl Subscription {

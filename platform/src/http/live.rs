@@ -45,6 +45,10 @@ const MAX_STOCK: i64 = 1_000_000_000;
 #[derive(Debug, Deserialize)]
 pub struct LiveQuery {
     placement: Option<String>,
+    /// A merchant's public id, whose product changes a subscriber without a
+    /// placement (the cart widget) also wants, to keep its cart's prices
+    /// and stock current.
+    merchant: Option<String>,
     /// The session token, for clients that cannot send it as a header.
     session: Option<String>,
 }
@@ -61,9 +65,15 @@ pub async fn stream(
             "name a placement, a session, or both".to_string(),
         ));
     }
-    let merchant_id = match &query.placement {
-        Some(placement) => Some(state.store.placement_merchant(placement).await?),
-        None => None,
+    let merchant_id = match (&query.placement, &query.merchant) {
+        (Some(placement), _) => Some(state.store.placement_merchant(placement).await?),
+        (None, Some(merchant)) => {
+            if !state.store.merchant_exists(merchant).await? {
+                return Err(Error::MerchantNotFound(merchant.clone()));
+            }
+            Some(merchant.clone())
+        }
+        (None, None) => None,
     };
     let session_id = match &token {
         Some(secret) => Some(state.store.session_by_token(secret).await?.id),
