@@ -198,11 +198,18 @@ impl Platform {
     /// session, if given. `EventSource` cannot send headers, so the token
     /// travels as the `session` parameter, which the platform accepts for
     /// this read-only stream alone.
-    pub fn live_url(&self, placement: Option<&str>, token: Option<&str>) -> String {
+    pub fn live_url(
+        &self,
+        placement: Option<&str>,
+        token: Option<&str>,
+        merchant: Option<&str>,
+    ) -> String {
         let query = web_sys::UrlSearchParams::new().ok();
         if let Some(query) = &query {
             if let Some(placement) = placement {
                 query.append("placement", placement);
+            } else if let Some(merchant) = merchant {
+                query.append("merchant", merchant);
             }
             if let Some(token) = token {
                 query.append("session", token);

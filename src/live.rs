@@ -1,7 +1,9 @@
 //! Live updates: the ad follows the platform's stream for its placement, so
 //! a price or stock change shows in a visible ad without a reload, and the
 //! ad and the cart widget follow their session's cart, so a line added in
-//! one shows in the other at once.
+//! one shows in the other at once. A change to a product in the cart makes
+//! them read the cart again, so its prices and the checkout's total follow
+//! (the cart widget names its merchant to get those changes).
 //!
 //! The stream is Server-Sent Events (`EventSource`), which reconnects by
 //! itself after a network drop. A `lagged` message means updates were lost;
@@ -32,6 +34,18 @@ struct CartChange {
     cart: Cart,
 }
 
+/// Whether the session's cart holds `product` or one of its variants.
+fn in_cart(shop: Shop, product: &Product) -> bool {
+    shop.session.with_untracked(|s| {
+        s.as_ref().is_some_and(|s| {
+            s.cart.lines.iter().any(|line| {
+                line.product.id == product.id
+                    || product.variants.iter().any(|v| v.id == line.product.id)
+            })
+        })
+    })
+}
+
 /// Subscribes `shop` to the live stream of its placement (if it has one)
 /// and its session (if it has one yet), replacing any stream it had.
 /// Does nothing where `EventSource` is unavailable.
@@ -42,10 +56,10 @@ pub fn subscribe(shop: Shop) {
     if placement.is_none() && token.is_none() {
         return;
     }
-    let url = shop
-        .platform
-        .get_value()
-        .live_url(placement, token.as_deref());
+    let url =
+        shop.platform
+            .get_value()
+            .live_url(placement, token.as_deref(), config.merchant.as_deref());
     let Ok(source) = web_sys::EventSource::new(&url) else {
         return;
     };
@@ -59,6 +73,9 @@ pub fn subscribe(shop: Shop) {
             else {
                 return;
             };
+            if in_cart(shop, &product) {
+                shop.refresh_cart();
+            }
             shop.products.update(|products| {
                 if let Some(shown) = products.iter_mut().find(|p| p.id == product.id) {
                     *shown = product;

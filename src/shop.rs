@@ -229,6 +229,18 @@ impl Shop {
         });
     }
 
+    /// Reads the session's cart again (a product in it changed), leaving
+    /// the products shown as they are.
+    pub fn refresh_cart(&self) {
+        let Some(token) = self.token() else { return };
+        let shop = *self;
+        spawn_local(async move {
+            if let Ok(session) = shop.platform.get_value().current_session(&token).await {
+                shop.session.set(Some(session));
+            }
+        });
+    }
+
     /// A fresh id for a new checkout attempt.
     pub fn new_attempt_key() -> String {
         browser::random_id()

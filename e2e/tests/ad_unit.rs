@@ -342,6 +342,61 @@ async fn keyboard_only_shopper_buys_and_the_order_has_server_totals() {
     browser.close().await.unwrap();
 }
 
+/// A price that moves while the shopper is in checkout reaches the open
+/// checkout: the review's total follows it without a reload, and the order
+/// charges the total the shopper was shown last, never the old one.
+#[tokio::test]
+async fn a_price_change_during_checkout_updates_the_total_shown_and_charged() {
+    let (platform, adserver, browser, ad) = start().await;
+    browser.open_ad(&adserver.ad_page(&ad)).await.unwrap();
+    let product = browser
+        .client
+        .wait()
+        .for_element(Locator::Css(".kiosk-product"))
+        .await
+        .unwrap()
+        .attr("data-product")
+        .await
+        .unwrap()
+        .expect("the card names its product");
+    add_first_product_and_open_checkout(&browser).await;
+    fill_checkout(&browser, "4242 4242 4242 4242").await;
+    let shown = browser.text(".kiosk-review-total").await.unwrap();
+
+    let price: i64 = platform
+        .rows(&format!(
+            "SELECT price_minor FROM products WHERE id = '{product}'"
+        ))
+        .await
+        .unwrap()[0][0]
+        .parse()
+        .unwrap();
+    let new_price = price + 1000;
+    platform.set_price(&product, new_price).await.unwrap();
+    let updated = browser
+        .eval_until(
+            &format!(
+                "const t = document.querySelector('.kiosk-review-total');
+                 return t && t.textContent !== {shown:?} ? t.textContent : null;"
+            ),
+            Duration::from_millis(20),
+        )
+        .await
+        .unwrap();
+    let updated = updated.as_str().unwrap().to_string();
+
+    place_order(&browser).await;
+    assert_eq!(browser.text(".kiosk-order-total").await.unwrap(), updated);
+    let charged = platform
+        .rows("SELECT total_minor FROM orders")
+        .await
+        .unwrap();
+    let standard_shipping = 495;
+    assert_eq!(charged, [[(new_price + standard_shipping).to_string()]]);
+
+    browser.close().await.unwrap();
+}
+
 /// A declined card shows a clear error and places no order; another card
 /// then succeeds.
 #[tokio::test]
