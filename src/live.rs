@@ -1,9 +1,10 @@
 //! Live updates: the ad follows the platform's stream for its placement, so
 //! a price or stock change shows in a visible ad without a reload, and the
 //! ad and the cart widget follow their session's cart, so a line added in
-//! one shows in the other at once. A change to a product in the cart makes
-//! them read the cart again, so its prices and the checkout's total follow
-//! (the cart widget names its merchant to get those changes).
+//! one shows in the other at once. A price or availability change to a
+//! product in the cart makes them read the cart again, so its prices and
+//! the checkout's total follow (the cart widget names its merchant to get
+//! those changes).
 //!
 //! The stream is Server-Sent Events (`EventSource`), which reconnects by
 //! itself after a network drop. A `lagged` message means updates were lost;
@@ -34,13 +35,26 @@ struct CartChange {
     cart: Cart,
 }
 
-/// Whether the session's cart holds `product` or one of its variants.
-fn in_cart(shop: Shop, product: &Product) -> bool {
+/// Whether `changed` moved the price or availability of a line in the
+/// session's cart (the product itself or one of its variants). Stock moves
+/// with every sale, so a stock change alone does not make every open cart
+/// holding the product read itself again.
+fn cart_is_stale(shop: Shop, changed: &Product) -> bool {
     shop.session.with_untracked(|s| {
         s.as_ref().is_some_and(|s| {
             s.cart.lines.iter().any(|line| {
-                line.product.id == product.id
-                    || product.variants.iter().any(|v| v.id == line.product.id)
+                let now = if line.product.id == changed.id {
+                    Some((&changed.price, changed.available))
+                } else {
+                    changed
+                        .variants
+                        .iter()
+                        .find(|v| v.id == line.product.id)
+                        .map(|v| (&v.price, v.available))
+                };
+                now.is_some_and(|(price, available)| {
+                    *price != line.unit_price || available != line.product.available
+                })
             })
         })
     })
@@ -73,7 +87,7 @@ pub fn subscribe(shop: Shop) {
             else {
                 return;
             };
-            if in_cart(shop, &product) {
+            if cart_is_stale(shop, &product) {
                 shop.refresh_cart();
             }
             shop.products.update(|products| {
