@@ -207,14 +207,11 @@ impl Shop {
         let shop = *self;
         spawn_local(async move {
             let config = shop.config.get_value();
-            let token = shop.token();
             if config.placement.is_empty() {
-                let Some(token) = token else { return };
-                if let Ok(session) = shop.platform.get_value().current_session(&token).await {
-                    shop.session.set(Some(session));
-                }
+                shop.refresh_cart();
                 return;
             }
+            let token = shop.token();
             if let Ok(answer) = shop
                 .platform
                 .get_value()
@@ -229,8 +226,9 @@ impl Shop {
         });
     }
 
-    /// Reads the session's cart again (a product in it changed), leaving
-    /// the products shown as they are.
+    /// Reads the session (and so its cart) again, leaving the products
+    /// shown as they are: a product in the cart changed, or a checkout was
+    /// refused because one had.
     pub fn refresh_cart(&self) {
         let Some(token) = self.token() else { return };
         let shop = *self;

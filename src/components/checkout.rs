@@ -139,14 +139,12 @@ pub fn Checkout() -> impl IntoView {
     if let Some(first) = options().first() {
         form.update(|f| f.shipping_option = first.id.clone());
     }
-    // The chosen option's total as the platform computed it for this cart.
-    let total = move || {
-        let chosen = form.with(|f| f.shipping_option.clone());
-        options()
-            .into_iter()
-            .find(|o| o.id == chosen)
-            .map(|o| o.total)
+    // The chosen option, priced (with the order's total) by the platform.
+    let chosen = move || {
+        let id = form.with(|f| f.shipping_option.clone());
+        options().into_iter().find(|o| o.id == id)
     };
+    let total = move || chosen().map(|o| o.total);
 
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
@@ -194,7 +192,7 @@ pub fn Checkout() -> impl IntoView {
                     }
                     if failure.code() == Some("price_changed") {
                         // Show the new prices and total before a new try.
-                        shop.reload();
+                        shop.refresh_cart();
                     }
                     shop.notice.set(Some(explain(&failure)));
                 }
@@ -232,13 +230,7 @@ pub fn Checkout() -> impl IntoView {
     let subtotal = move || shop.subtotal_text();
     let shipping_price = {
         let locale = locale.clone();
-        move || {
-            let chosen = form.with(|f| f.shipping_option.clone());
-            options()
-                .into_iter()
-                .find(|o| o.id == chosen)
-                .map(|o| format::price(&o.price, &locale))
-        }
+        move || chosen().map(|o| format::price(&o.price, &locale))
     };
 
     let total_text = {
