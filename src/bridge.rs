@@ -272,8 +272,11 @@ fn welcome(shop: Shop, links: SharedLinks, merchant: &str, event: &web_sys::Mess
     if asked != merchant {
         return;
     }
-    let allowed = shop.config.with_value(|c| c.ad_origins.clone());
-    if !origin_allowed(&allowed, &event.origin()) {
+    let origin = event.origin();
+    if !shop
+        .config
+        .with_value(|c| origin_allowed(&c.ad_origins, &origin))
+    {
         return;
     }
     let ports = event.ports();

@@ -1,7 +1,8 @@
 //! The feedback loop's figures: how fast what happens reaches the people
 //! watching (an accepted event to the merchant's feed, a price change, by
-//! hand or by a rule, to a subscribed ad and to the feed), and how the simulator's shoppers move a learning
-//! placement towards the product that converts.
+//! hand or by a rule, to a subscribed ad and to the feed), and how the
+//! simulator's shoppers move a learning placement towards the product
+//! that converts.
 
 use std::time::{Duration, Instant};
 
